@@ -1,0 +1,10 @@
+"""The embedded default: SQLite, the filesystem broker, console email, demo-friendly."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+VAR_DIR.mkdir(exist_ok=True)
+(VAR_DIR / "broker" / "processed").mkdir(parents=True, exist_ok=True)
+# A fixed development key ring so the demo works out of the box; production must set its own.
+CONFIDENTIAL_KEYS = env("CONFIDENTIAL_KEYS", default="1:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=")

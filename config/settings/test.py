@@ -1,0 +1,20 @@
+"""Settings for the test suite: whatever DATABASE_URL and CELERY_BROKER_URL say, fast hashing."""
+
+import os
+
+os.environ.setdefault("CONFIDENTIAL_KEYS", "1:dGVzdC1rZXktb25lLTMyLWJ5dGVzLWxvbmctLS0tLS0=")
+
+from .base import *  # noqa: E402,F403
+from .base import VAR_DIR  # noqa: E402
+
+VAR_DIR.mkdir(exist_ok=True)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "http://testserver"
+HRIS_SECRETS = {"generic": "test-secret", "bamboohr": "test-secret-bamboo", "personio": "test-secret-personio"}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+}

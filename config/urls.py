@@ -1,0 +1,20 @@
+"""URL configuration: the versioned API under /api/v1/, its schema and docs, and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("offboarding.api.urls")),
+    path("", include("offboarding.api.step_urls")),
+    path("", include("offboarding.interviews.api.urls")),
+    path("", include("workflows.outbox.api.urls")),
+    path("", include("integrations.urls")),
+    path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]

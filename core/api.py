@@ -1,0 +1,46 @@
+"""API plumbing shared by every app: pagination and the one exception handler."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core import errors
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body = {"code": code, "detail": message}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def exception_handler(exc, context):
+    """Map application errors and DRF/Django errors onto the documented error contract."""
+    if isinstance(exc, errors.ApplicationError):
+        return Response(_error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(_error_body("invalid", "The input is not valid.", fields), status=400)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return Response(
+            _error_body("invalid", "The input is not valid.", detail), status=status.HTTP_400_BAD_REQUEST
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        response.data = _error_body(code, str(exc.detail))
+    return response

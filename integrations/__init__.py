@@ -1,0 +1,1 @@
+"""The edges: email, calendar, HRIS webhooks, CSV import, chat and outbound webhooks."""

@@ -1,0 +1,1 @@
+"""The domain: employees, departures and their state machine, the exit interview, reports."""

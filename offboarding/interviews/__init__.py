@@ -1,0 +1,1 @@
+"""The exit interview: scheduling, the guide, confidential answers, references, follow-ups, reports."""

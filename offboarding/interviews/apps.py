@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class InterviewsConfig(AppConfig):
+    name = "offboarding.interviews"
+    label = "interviews"
+    verbose_name = "Exit interviews"
+    default_auto_field = "django.db.models.BigAutoField"

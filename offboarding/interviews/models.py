@@ -1,0 +1,1 @@
+"""Exit interview models. (Exit-interview issue.)"""

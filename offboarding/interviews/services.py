@@ -1,0 +1,1 @@
+"""Exit interview services. (Exit-interview issue.)"""

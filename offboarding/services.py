@@ -1,0 +1,248 @@
+"""Writes for employees and departures. Each service is one business action in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django_fsm import can_proceed, has_transition_perm
+
+from core import errors
+from offboarding import checklist, it_hooks, messages, roles
+from offboarding.models import Departure, DepartureHistory, Employee
+
+# Departure transitions offered through POST /departures/{id}/{transition}/.
+PUBLIC_TRANSITIONS = ("approve", "cancel", "complete", "waive_interview")
+
+
+def _actor_label(actor) -> str:
+    return getattr(actor, "username", "") or "system"
+
+
+def history_record(
+    *, departure: Departure, transition: str, from_state: str, to_state: str, actor, note: str = "", subject="departure"
+) -> DepartureHistory:
+    return DepartureHistory.objects.create(
+        departure=departure,
+        subject=subject,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        note=note,
+    )
+
+
+def departure_lock(departure_id: int) -> Departure:
+    """Re-read the departure under a row lock; concurrent transitions queue here, then see the new state."""
+    return Departure.objects.select_for_update().select_related("employee").get(pk=departure_id)
+
+
+def departure_transition(
+    *, departure: Departure, name: str, actor, note: str = "", check_permission: bool = True, **kwargs
+) -> Departure:
+    """Run one FSM transition under a row lock with its audit row. Call inside transaction.atomic."""
+    locked = departure_lock(departure.pk)
+    method = getattr(locked, name)
+    if not can_proceed(method, check_conditions=False):
+        raise errors.TransitionNotAllowed(
+            f"A departure in state '{locked.state}' cannot {name.replace('_', ' ')}.", code="transition_not_allowed"
+        )
+    if check_permission and not has_transition_perm(method, actor):
+        raise errors.PermissionDenied(f"You may not {name.replace('_', ' ')} this departure.")
+    if not can_proceed(method):
+        raise errors.TransitionNotAllowed(
+            "The conditions for this transition do not hold yet.", code="conditions_not_met"
+        )
+    from_state = locked.state
+    method(**kwargs)
+    locked.save()
+    history_record(
+        departure=locked, transition=name, from_state=from_state, to_state=locked.state, actor=actor, note=note
+    )
+    return locked
+
+
+def employee_create(*, actor=None, **fields) -> Employee:
+    employee = Employee(**fields)
+    employee.full_clean()
+    employee.save()
+    return employee
+
+
+def departure_start(
+    *,
+    employee: Employee,
+    kind: str,
+    notice_date: datetime.date,
+    last_working_day: datetime.date,
+    reason: str = "",
+    rehire_eligible: bool | None = None,
+    actor=None,
+    note: str = "",
+) -> Departure:
+    """HR starts an offboarding: the departure, its checklist, and the manager's approval request."""
+    departure = Departure(
+        employee=employee,
+        kind=kind,
+        notice_date=notice_date,
+        last_working_day=last_working_day,
+        reason=reason,
+        rehire_eligible=rehire_eligible,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    departure.full_clean(validate_constraints=False)
+    if last_working_day < notice_date:
+        raise errors.InvalidInput(
+            fields={"last_working_day": ["The last working day cannot be before the notice date."]}
+        )
+    with transaction.atomic():
+        if Departure.objects.select_for_update().filter(employee=employee, state__in=_open()).exists():
+            raise errors.Conflict(
+                "This employee already has an open departure.", code="departure_exists",
+            )
+        try:
+            with transaction.atomic():
+                departure.save()
+        except IntegrityError as exc:  # the partial unique index, under a concurrent start
+            raise errors.Conflict("This employee already has an open departure.", code="departure_exists") from exc
+        history_record(
+            departure=departure, transition="start", from_state="", to_state=departure.state, actor=actor, note=note
+        )
+        checklist.departure_checklist_start(departure=departure, actor=actor)
+        messages.departure_messages_started(departure=departure)
+        it_hooks.departure_it_hooks_scheduled(departure=departure)
+    return departure
+
+
+def _open():
+    from offboarding.models import OPEN_STATES
+
+    return OPEN_STATES
+
+
+def departure_approve(*, departure: Departure, actor, note: str = "", from_checklist: bool = False) -> Departure:
+    """The manager (or HR) approves the departure plan and last working day."""
+    with transaction.atomic():
+        departure = departure_transition(departure=departure, name="approve", actor=actor, note=note)
+        if not from_checklist:
+            checklist.departure_checklist_approved(departure=departure, actor=actor)
+        messages.departure_messages_approved(departure=departure)
+    return departure
+
+
+def departure_cancel(*, departure: Departure, actor, note: str = "", check_permission: bool = True) -> Departure:
+    """The resignation is withdrawn (or the departure was a mistake): stop everything scheduled."""
+    with transaction.atomic():
+        departure = departure_transition(
+            departure=departure, name="cancel", actor=actor, note=note, check_permission=check_permission
+        )
+        checklist.departure_checklist_cancel(departure=departure, actor=actor)
+        messages.departure_messages_cancelled(departure=departure)
+        it_hooks.departure_it_hooks_cancelled(departure=departure)
+        _interview_cancel_for(departure=departure, actor=actor)
+    return departure
+
+
+def _interview_cancel_for(*, departure: Departure, actor) -> None:
+    from offboarding.interviews import services as interview_services
+
+    hook = getattr(interview_services, "exit_interview_cancel_for_departure", None)
+    if hook is not None:
+        hook(departure=departure, actor=actor)
+
+
+def departure_complete(*, departure: Departure, actor, note: str = "", override: bool = False) -> Departure:
+    """Close the departure: every required step done and the last day reached, or HR's recorded override."""
+    with transaction.atomic():
+        if override:
+            if not note.strip():
+                raise errors.InvalidInput(fields={"note": ["Say why the completion conditions are overridden."]})
+            locked = departure_lock(departure.pk)
+            blockers = locked.completion_blockers()
+            note = f"Override: {note.strip()}" + (f" (bypassed: {' '.join(blockers)})" if blockers else "")
+            departure = departure_transition(departure=locked, name="complete_with_override", actor=actor, note=note)
+        else:
+            departure = departure_transition(departure=departure, name="complete", actor=actor, note=note)
+        it_hooks.departure_it_hooks_completed(departure=departure)
+    return departure
+
+
+def departure_waive_interview(*, departure: Departure, actor, note: str = "") -> Departure:
+    """HR records that no exit interview will be held (interviews are voluntary)."""
+    with transaction.atomic():
+        departure = departure_transition(departure=departure, name="waive_interview", actor=actor, note=note)
+    return departure
+
+
+def departure_update(*, departure: Departure, actor, data: dict) -> Departure:
+    """HR edits a departure; a new last working day moves due dates, reminders and hooks with it."""
+    allowed = {"kind", "notice_date", "last_working_day", "reason", "rehire_eligible"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise errors.InvalidInput(fields={name: ["This field cannot be changed."] for name in sorted(unknown)})
+    with transaction.atomic():
+        locked = departure_lock(departure.pk)
+        if not locked.is_open:
+            raise errors.TransitionNotAllowed(f"A {locked.state} departure cannot be changed.")
+        old_last_day = locked.last_working_day
+        for name, value in data.items():
+            setattr(locked, name, value)
+        if locked.last_working_day < locked.notice_date:
+            raise errors.InvalidInput(
+                fields={"last_working_day": ["The last working day cannot be before the notice date."]}
+            )
+        locked.full_clean(validate_constraints=False)
+        locked.save()
+        if locked.last_working_day != old_last_day:
+            history_record(
+                departure=locked,
+                transition="change_last_working_day",
+                from_state=locked.state,
+                to_state=locked.state,
+                actor=actor,
+                note=f"{old_last_day.isoformat()} → {locked.last_working_day.isoformat()}",
+            )
+            checklist.departure_checklist_last_day_changed(departure=locked, actor=actor)
+            messages.departure_messages_last_day_changed(departure=locked)
+            it_hooks.departure_it_hooks_scheduled(departure=locked)
+    return locked
+
+
+def departure_run_transition(*, departure: Departure, name: str, actor, note: str = "", override: bool = False):
+    """Dispatch a public transition by name (the API's POST /departures/{id}/{transition}/)."""
+    if name == "approve":
+        return departure_approve(departure=departure, actor=actor, note=note)
+    if name == "cancel":
+        return departure_cancel(departure=departure, actor=actor, note=note)
+    if name == "complete":
+        return departure_complete(departure=departure, actor=actor, note=note, override=override)
+    if name == "waive_interview":
+        return departure_waive_interview(departure=departure, actor=actor, note=note)
+    raise errors.NotFound(f"There is no transition called {name!r}.")
+
+
+def available_transitions(*, departure: Departure, user) -> list[str]:
+    """The public transitions this user may run now (conditions included, so the UI can grey out)."""
+    names = []
+    for name in PUBLIC_TRANSITIONS:
+        method = getattr(departure, name)
+        if can_proceed(method, check_conditions=False) and has_transition_perm(method, user):
+            if name == "complete" and not can_proceed(method):
+                if has_transition_perm(departure.complete_with_override, user):
+                    names.append(name)  # allowed with override=true and a note
+                continue
+            names.append(name)
+    return names
+
+
+def user_roles(user) -> list[str]:
+    result = [g for g in roles.ALL_GROUPS if g in roles.group_names(user)]
+    if getattr(user, "is_superuser", False) and roles.HR not in result:
+        result.insert(0, roles.HR)
+    if roles.employee_of(user) is not None and roles.managed_employee_ids(user):
+        result.append("manager")
+    if roles.employee_of(user) is not None:
+        result.append("employee")
+    return result

@@ -1,0 +1,1 @@
+"""The outbox: durable scheduled actions (emails, invites, webhooks) and their delivery."""

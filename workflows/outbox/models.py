@@ -1,0 +1,61 @@
+"""Scheduled actions: what must be sent, to whom, when; written with the state change that causes it."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class ActionKind(models.TextChoices):
+    INVITE = "invite", "Calendar invite"
+    CANCEL = "cancel", "Calendar cancellation"
+    REMINDER = "reminder", "Reminder"
+    APPROVAL_REQUEST = "approval_request", "Approval request"
+    ESCALATION = "escalation", "Escalation"
+    REFERENCE_OFFER = "reference_offer", "Reference offer"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    THANK_YOU = "thank_you", "Thank-you and transition information"
+    NOTIFICATION = "notification", "Notification"
+    WEBHOOK = "webhook", "Outbound webhook"
+    CHAT = "chat", "Chat message"
+
+
+class ActionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+    CHAT = "chat", "Chat"
+
+
+class ScheduledAction(models.Model):
+    """One message to deliver. The payload holds ids only: never names, answers or reasons."""
+
+    kind = models.CharField(max_length=20, choices=ActionKind.choices)
+    # The registered renderer that turns this row into a message at delivery time (outbox.registry).
+    handler = models.CharField(max_length=80)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    recipient = models.CharField(max_length=500)
+    due_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Groups the actions of one thing (e.g. "departure:12", "interview:3") so they move or cancel together.
+    group = models.CharField(max_length=100, blank=True, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=6)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"

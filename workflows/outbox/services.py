@@ -1,0 +1,88 @@
+"""Writing to the outbox. Call these inside the transaction of the state change that causes them."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from workflows.outbox.models import ActionStatus, Channel, ScheduledAction
+
+# Actions due within this window are also pushed to the broker on commit, for low latency;
+# everything later waits for the beat sweep (no long broker ETAs).
+IMMEDIATE_WINDOW = datetime.timedelta(minutes=1)
+
+
+def action_schedule(
+    *,
+    kind: str,
+    handler: str,
+    recipient: str,
+    due_at: datetime.datetime,
+    key: str,
+    group: str = "",
+    payload: dict | None = None,
+    channel: str = Channel.EMAIL,
+    max_attempts: int = 6,
+) -> ScheduledAction:
+    """Record one action. The same key twice returns the existing row: scheduling is idempotent."""
+    action, created = ScheduledAction.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "kind": kind,
+            "handler": handler,
+            "recipient": recipient,
+            "due_at": due_at,
+            "group": group,
+            "payload": payload or {},
+            "channel": channel,
+            "max_attempts": max_attempts,
+        },
+    )
+    if created and due_at <= timezone.now() + IMMEDIATE_WINDOW:
+        _enqueue_on_commit([action.pk])
+    return action
+
+
+def actions_schedule_bulk(actions: Iterable[ScheduledAction]) -> list[ScheduledAction]:
+    """Insert many unsaved actions in one query; rows whose key exists already are skipped."""
+    rows = list(actions)
+    ScheduledAction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    soon = timezone.now() + IMMEDIATE_WINDOW
+    keys = [row.idempotency_key for row in rows if row.due_at <= soon]
+    if keys:
+        ids = list(
+            ScheduledAction.objects.filter(idempotency_key__in=keys, status=ActionStatus.PENDING).values_list(
+                "id", flat=True
+            )
+        )
+        _enqueue_on_commit(ids)
+    return rows
+
+
+def actions_cancel(*, group: str | None = None, key_prefix: str | None = None, kinds: Iterable[str] = ()) -> int:
+    """Cancel pending actions of a group (optionally only some kinds, or keys with a prefix)."""
+    if group is None and key_prefix is None:
+        raise ValueError("Say which actions to cancel: a group or a key prefix.")
+    qs = ScheduledAction.objects.filter(status=ActionStatus.PENDING)
+    if group is not None:
+        qs = qs.filter(group=group)
+    if key_prefix is not None:
+        qs = qs.filter(idempotency_key__startswith=key_prefix)
+    if kinds:
+        qs = qs.filter(kind__in=list(kinds))
+    return qs.update(status=ActionStatus.CANCELLED, updated_at=timezone.now())
+
+
+def _enqueue_on_commit(ids: list[int]) -> None:
+    def push() -> None:
+        # Imported late: the task module imports Celery, which services must not need at import.
+        from workflows.outbox.tasks import enqueue_quietly
+
+        for action_id in ids:
+            enqueue_quietly(action_id)
+
+    if ids:
+        transaction.on_commit(push)
