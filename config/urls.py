@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("offboarding.api.urls")),
     path("", include("offboarding.api.step_urls")),
+    path("", include("offboarding.api.link_urls")),
+    path("", include("workflows.api.urls")),
     path("", include("offboarding.interviews.api.urls")),
     path("", include("workflows.outbox.api.urls")),
     path("", include("integrations.urls")),
