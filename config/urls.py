@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("offboarding.api.link_urls")),
     path("", include("workflows.api.urls")),
     path("", include("offboarding.interviews.api.urls")),
+    path("", include("offboarding.feedback.api.urls")),
     path("", include("workflows.outbox.api.urls")),
     path("", include("integrations.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),

@@ -20,7 +20,7 @@ PAYROLL = "payroll"
 ASSIGNEE_GROUPS = (IT, FACILITIES, PAYROLL)
 ALL_GROUPS = (HR, INTERVIEWER, *ASSIGNEE_GROUPS)
 # Reading confidential exit-interview answers needs this permission on top of the HR group.
-READ_ANSWERS_PERMISSION = "interviews.view_confidential_answers"
+READ_ANSWERS_PERMISSION = "feedback.view_confidential_answers"
 
 
 def group_names(user) -> frozenset[str]:

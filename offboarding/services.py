@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django_fsm import can_proceed, has_transition_perm
 
 from core import errors
-from offboarding import checklist, it_hooks, messages, roles
+from offboarding import checklist, messages, outbound, roles
+from offboarding.feedback import hooks as feedback_hooks
 from offboarding.models import Departure, DepartureHistory, Employee
 
 # Departure transitions offered through POST /departures/{id}/{transition}/.
@@ -112,7 +113,8 @@ def departure_start(
         )
         checklist.departure_checklist_start(departure=departure, actor=actor)
         messages.departure_messages_started(departure=departure)
-        it_hooks.departure_it_hooks_scheduled(departure=departure)
+        outbound.departure_outbound_started(departure=departure)
+        outbound.departure_outbound_scheduled(departure=departure)
     return departure
 
 
@@ -129,6 +131,7 @@ def departure_approve(*, departure: Departure, actor, note: str = "", from_check
         if not from_checklist:
             checklist.departure_checklist_approved(departure=departure, actor=actor)
         messages.departure_messages_approved(departure=departure)
+        feedback_hooks.departure_feedback_approved(departure=departure)
     return departure
 
 
@@ -140,7 +143,8 @@ def departure_cancel(*, departure: Departure, actor, note: str = "", check_permi
         )
         checklist.departure_checklist_cancel(departure=departure, actor=actor)
         messages.departure_messages_cancelled(departure=departure)
-        it_hooks.departure_it_hooks_cancelled(departure=departure)
+        outbound.departure_outbound_cancelled(departure=departure)
+        feedback_hooks.departure_feedback_cancelled(departure=departure)
         _interview_cancel_for(departure=departure, actor=actor)
     return departure
 
@@ -165,7 +169,7 @@ def departure_complete(*, departure: Departure, actor, note: str = "", override:
             departure = departure_transition(departure=locked, name="complete_with_override", actor=actor, note=note)
         else:
             departure = departure_transition(departure=departure, name="complete", actor=actor, note=note)
-        it_hooks.departure_it_hooks_completed(departure=departure)
+        outbound.departure_outbound_completed(departure=departure)
     return departure
 
 
@@ -206,7 +210,8 @@ def departure_update(*, departure: Departure, actor, data: dict) -> Departure:
             )
             checklist.departure_checklist_last_day_changed(departure=locked, actor=actor)
             messages.departure_messages_last_day_changed(departure=locked)
-            it_hooks.departure_it_hooks_scheduled(departure=locked)
+            outbound.departure_outbound_scheduled(departure=locked)
+            feedback_hooks.departure_feedback_last_day_changed(departure=locked)
     return locked
 
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "workflows.outbox",
     "offboarding",
     "offboarding.interviews",
+    "offboarding.feedback",
     "integrations",
 ]
 

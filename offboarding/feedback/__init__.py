@@ -1,0 +1,1 @@
+"""What leavers tell us: the interview guide, confidential answers, surveys, follow-ups and reports."""

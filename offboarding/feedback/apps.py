@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class FeedbackConfig(AppConfig):
+    name = "offboarding.feedback"
+    label = "feedback"
+    verbose_name = "Exit feedback"
+    default_auto_field = "django.db.models.BigAutoField"

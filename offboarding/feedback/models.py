@@ -1,0 +1,1 @@
+"""Feedback models. (Exit-interview issue, confidential part.)"""
