@@ -5,14 +5,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
+    # More specific routes first: /departures/{id}/interview/ and /departures/import/ must win over
+    # the generic /departures/{id}/{transition}/.
+    path("", include("offboarding.interviews.api.urls")),
+    path("", include("offboarding.feedback.api.urls")),
+    path("", include("integrations.urls")),
     path("", include("offboarding.api.urls")),
     path("", include("offboarding.api.step_urls")),
     path("", include("offboarding.api.link_urls")),
     path("", include("workflows.api.urls")),
-    path("", include("offboarding.interviews.api.urls")),
-    path("", include("offboarding.feedback.api.urls")),
     path("", include("workflows.outbox.api.urls")),
-    path("", include("integrations.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

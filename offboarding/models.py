@@ -172,7 +172,6 @@ class Departure(models.Model):
                 name="one_open_departure_per_employee",
             ),
         ]
-        permissions = [("override_completion", "Can complete a departure before its conditions hold")]
 
     def __str__(self) -> str:
         return f"{self.employee.name}: {self.get_kind_display()} ({self.state})"

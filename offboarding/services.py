@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from core import errors
 from offboarding import checklist, messages, outbound, roles
@@ -40,21 +40,30 @@ def departure_lock(departure_id: int) -> Departure:
     return Departure.objects.select_for_update().select_related("employee").get(pk=departure_id)
 
 
+def transition_permitted(method, user) -> bool:
+    """May this user ever run this transition (whatever the current state and conditions)?
+
+    django-fsm's has_transition_perm also folds in state and conditions; separating them lets the
+    API answer 403 for "never yours to do" and 409 for "not now"."""
+    instance = method.__self__
+    return any(t.has_perm(instance, user) for t in method._django_fsm.transitions.values())
+
+
 def departure_transition(
     *, departure: Departure, name: str, actor, note: str = "", check_permission: bool = True, **kwargs
 ) -> Departure:
     """Run one FSM transition under a row lock with its audit row. Call inside transaction.atomic."""
     locked = departure_lock(departure.pk)
     method = getattr(locked, name)
+    label = name.replace("_", " ")
+    if check_permission and not transition_permitted(method, actor):
+        raise errors.PermissionDenied(f"You may not {label} this departure.")
     if not can_proceed(method, check_conditions=False):
-        raise errors.TransitionNotAllowed(
-            f"A departure in state '{locked.state}' cannot {name.replace('_', ' ')}.", code="transition_not_allowed"
-        )
-    if check_permission and not has_transition_perm(method, actor):
-        raise errors.PermissionDenied(f"You may not {name.replace('_', ' ')} this departure.")
+        raise errors.TransitionNotAllowed(f"A departure in state '{locked.state}' cannot {label}.")
     if not can_proceed(method):
+        blockers = " ".join(locked.completion_blockers()) if name == "complete" else ""
         raise errors.TransitionNotAllowed(
-            "The conditions for this transition do not hold yet.", code="conditions_not_met"
+            f"The conditions to {label} do not hold yet. {blockers}".strip(), code="conditions_not_met"
         )
     from_state = locked.state
     method(**kwargs)
@@ -67,6 +76,14 @@ def departure_transition(
 
 def employee_create(*, actor=None, **fields) -> Employee:
     employee = Employee(**fields)
+    employee.full_clean()
+    employee.save()
+    return employee
+
+
+def employee_update(*, employee: Employee, actor=None, data: dict) -> Employee:
+    for name, value in data.items():
+        setattr(employee, name, value)
     employee.full_clean()
     employee.save()
     return employee
@@ -233,9 +250,9 @@ def available_transitions(*, departure: Departure, user) -> list[str]:
     names = []
     for name in PUBLIC_TRANSITIONS:
         method = getattr(departure, name)
-        if can_proceed(method, check_conditions=False) and has_transition_perm(method, user):
+        if can_proceed(method, check_conditions=False) and transition_permitted(method, user):
             if name == "complete" and not can_proceed(method):
-                if has_transition_perm(departure.complete_with_override, user):
+                if transition_permitted(departure.complete_with_override, user):
                     names.append(name)  # allowed with override=true and a note
                 continue
             names.append(name)

@@ -8,3 +8,5 @@ VAR_DIR.mkdir(exist_ok=True)
 (VAR_DIR / "broker" / "processed").mkdir(parents=True, exist_ok=True)
 # A fixed development key ring so the demo works out of the box; production must set its own.
 CONFIDENTIAL_KEYS = env("CONFIDENTIAL_KEYS", default="1:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=")
+# The demo's HRIS secret for the generic source (never in production settings).
+HRIS_SECRETS = env.dict("HRIS_SECRETS", default={"generic": "demo-secret"})

@@ -8,6 +8,7 @@ from .base import *  # noqa: E402,F403
 from .base import VAR_DIR  # noqa: E402
 
 VAR_DIR.mkdir(exist_ok=True)
+WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "http://testserver"

@@ -1,0 +1,206 @@
+"""Departures: HR starts them, each role sees its scope, transitions by permission."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from core import errors
+from offboarding import checklist, roles, selectors, services
+from offboarding.api.permissions import IsHR
+from offboarding.api.serializers import EmployeeBriefSerializer
+from offboarding.models import Departure, DepartureKind, DepartureState, Employee, ReasonCategory
+
+
+class DepartureFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=DepartureState.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=DepartureKind.choices)
+    employee = django_filters.NumberFilter(field_name="employee_id")
+    department = django_filters.CharFilter(field_name="employee__department")
+    last_working_day_after = django_filters.DateFilter(field_name="last_working_day", lookup_expr="gte")
+    last_working_day_before = django_filters.DateFilter(field_name="last_working_day", lookup_expr="lte")
+
+    class Meta:
+        model = Departure
+        fields: list = []
+
+
+class DepartureOutputSerializer(serializers.ModelSerializer):
+    """What a caller sees of a departure; HR-only and role-specific fields are dropped per caller."""
+
+    employee = EmployeeBriefSerializer(read_only=True)
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Departure
+        fields = [
+            "id",
+            "employee",
+            "kind",
+            "notice_date",
+            "last_working_day",
+            "reason",
+            "rehire_eligible",
+            "state",
+            "interview_outcome",
+            "available_transitions",
+            "created_at",
+            "updated_at",
+            "completed_at",
+        ]
+        read_only_fields = fields
+
+    def get_available_transitions(self, obj) -> list[str]:
+        return services.available_transitions(departure=obj, user=self.context["request"].user)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        if not roles.is_hr_user(user) or roles.is_subject(instance, user):
+            # Rehire eligibility is HR's judgement, never shown to managers or the leaver.
+            data.pop("rehire_eligible", None)
+        return data
+
+
+class HistorySerializer(serializers.Serializer):
+    subject = serializers.CharField()
+    transition = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    actor = serializers.CharField(source="actor_label")
+    note = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class DepartureDetailSerializer(DepartureOutputSerializer):
+    history = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
+
+    class Meta(DepartureOutputSerializer.Meta):
+        fields = [*DepartureOutputSerializer.Meta.fields, "history", "steps"]
+        read_only_fields = fields
+
+    def get_history(self, obj) -> list[dict]:
+        return HistorySerializer(obj.history.all(), many=True).data
+
+    def get_steps(self, obj) -> list[dict]:
+        summary = getattr(checklist, "departure_steps_summary", None)
+        if summary is None:
+            return []
+        return summary(departure=obj, user=self.context["request"].user)
+
+
+class DepartureInputSerializer(serializers.Serializer):
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    kind = serializers.ChoiceField(choices=DepartureKind.choices)
+    notice_date = serializers.DateField()
+    last_working_day = serializers.DateField()
+    reason = serializers.ChoiceField(choices=ReasonCategory.choices, required=False, allow_blank=True, default="")
+    rehire_eligible = serializers.BooleanField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, attrs):
+        if attrs["last_working_day"] < attrs["notice_date"]:
+            raise serializers.ValidationError(
+                {"last_working_day": ["The last working day cannot be before the notice date."]}
+            )
+        return attrs
+
+
+class DepartureUpdateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DepartureKind.choices, required=False)
+    notice_date = serializers.DateField(required=False)
+    last_working_day = serializers.DateField(required=False)
+    reason = serializers.ChoiceField(choices=ReasonCategory.choices, required=False, allow_blank=True)
+    rehire_eligible = serializers.BooleanField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
+        return attrs
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    override = serializers.BooleanField(
+        required=False, default=False, help_text="complete only: HR overrides unmet conditions (a note is required)."
+    )
+
+
+class DepartureListApi(GenericAPIView):
+    """List the departures in your scope, or (HR) start a new one."""
+
+    serializer_class = DepartureOutputSerializer
+    filterset_class = DepartureFilter
+
+    def get_queryset(self):
+        return selectors.departure_list(user=self.request.user)
+
+    @extend_schema(operation_id="departures_list", responses=DepartureOutputSerializer(many=True))
+    def get(self, request):
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=DepartureInputSerializer, responses={201: DepartureDetailSerializer})
+    def post(self, request):
+        if not IsHR().has_permission(request, self):
+            raise errors.PermissionDenied("Only HR may start a departure.")
+        data = DepartureInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        departure = services.departure_start(actor=request.user, **data.validated_data)
+        departure = selectors.departure_get(user=request.user, pk=departure.pk)
+        return Response(
+            DepartureDetailSerializer(departure, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class DepartureDetailApi(GenericAPIView):
+    """One departure: its state, what you may do next, its history and checklist."""
+
+    serializer_class = DepartureDetailSerializer
+
+    def get(self, request, pk: int):
+        departure = selectors.departure_get(user=request.user, pk=pk)
+        return Response(DepartureDetailSerializer(departure, context={"request": request}).data)
+
+    @extend_schema(request=DepartureUpdateSerializer, responses=DepartureDetailSerializer)
+    def patch(self, request, pk: int):
+        departure = selectors.departure_get(user=request.user, pk=pk)
+        if not roles.is_hr(departure, request.user):
+            raise errors.PermissionDenied("Only HR may change a departure.")
+        data = DepartureUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.departure_update(departure=departure, actor=request.user, data=data.validated_data)
+        departure = selectors.departure_get(user=request.user, pk=pk)
+        return Response(DepartureDetailSerializer(departure, context={"request": request}).data)
+
+
+class DepartureTransitionApi(GenericAPIView):
+    """Run a transition: `approve`, `cancel`, `complete` (HR; `override` with a note), `waive_interview`.
+
+    409 when the transition is not allowed in the current state or was lost to a concurrent one."""
+
+    serializer_class = DepartureDetailSerializer
+
+    @extend_schema(
+        operation_id="departures_transition",
+        request=TransitionInputSerializer,
+        responses=DepartureDetailSerializer,
+        parameters=[OpenApiParameter("transition", str, OpenApiParameter.PATH, enum=list(services.PUBLIC_TRANSITIONS))],
+    )
+    def post(self, request, pk: int, transition: str):
+        if transition not in services.PUBLIC_TRANSITIONS:
+            raise errors.NotFound(f"There is no transition called {transition!r}.")
+        departure = selectors.departure_get(user=request.user, pk=pk)
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.departure_run_transition(departure=departure, name=transition, actor=request.user, **data.validated_data)
+        departure = selectors.departure_get(user=request.user, pk=pk)
+        return Response(DepartureDetailSerializer(departure, context={"request": request}).data)

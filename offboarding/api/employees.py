@@ -1,0 +1,112 @@
+"""Employees: HR's register of people, as the HR system knows them."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from offboarding import selectors, services
+from offboarding.api.permissions import IsHR
+from offboarding.models import Employee
+
+
+class EmployeeOutputSerializer(serializers.ModelSerializer):
+    manager = serializers.PrimaryKeyRelatedField(read_only=True)
+    username = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Employee
+        fields = [
+            "id",
+            "external_id",
+            "name",
+            "email",
+            "personal_email",
+            "manager",
+            "department",
+            "country",
+            "time_zone",
+            "language",
+            "work_starts",
+            "work_ends",
+            "username",
+        ]
+        read_only_fields = fields
+
+    def get_username(self, obj) -> str | None:
+        return obj.user.get_username() if obj.user_id else None
+
+
+class EmployeeInputSerializer(serializers.ModelSerializer):
+    manager = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Employee
+        fields = [
+            "external_id",
+            "name",
+            "email",
+            "personal_email",
+            "manager",
+            "department",
+            "country",
+            "time_zone",
+            "language",
+            "work_starts",
+            "work_ends",
+        ]
+        extra_kwargs = {"country": {"required": True}, "time_zone": {"required": True}}
+
+    def validate(self, attrs):
+        starts = attrs.get("work_starts", getattr(self.instance, "work_starts", None))
+        ends = attrs.get("work_ends", getattr(self.instance, "work_ends", None))
+        if starts and ends and starts >= ends:
+            raise serializers.ValidationError({"work_ends": ["Working hours must end after they start."]})
+        manager = attrs.get("manager")
+        if self.instance is not None and manager is not None:
+            if manager.pk == self.instance.pk or self.instance in manager.management_chain():
+                raise serializers.ValidationError({"manager": ["This would make a loop in the reporting line."]})
+        return attrs
+
+
+class EmployeeListApi(GenericAPIView):
+    """HR: list employees (search with `?search=`) and register new ones."""
+
+    permission_classes = [IsHR]
+    serializer_class = EmployeeOutputSerializer
+
+    def get_queryset(self):
+        return selectors.employee_list(user=self.request.user, search=self.request.query_params.get("search", ""))
+
+    @extend_schema(operation_id="employees_list", responses=EmployeeOutputSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(EmployeeOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=EmployeeInputSerializer, responses={201: EmployeeOutputSerializer})
+    def post(self, request):
+        data = EmployeeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        employee = services.employee_create(actor=request.user, **data.validated_data)
+        return Response(EmployeeOutputSerializer(employee).data, status=status.HTTP_201_CREATED)
+
+
+class EmployeeDetailApi(GenericAPIView):
+    """HR: read or correct one employee."""
+
+    permission_classes = [IsHR]
+    serializer_class = EmployeeOutputSerializer
+
+    def get_queryset(self):
+        return selectors.employee_list(user=self.request.user)
+
+    def get(self, request, pk: int):
+        return Response(EmployeeOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=EmployeeInputSerializer, responses=EmployeeOutputSerializer)
+    def patch(self, request, pk: int):
+        employee = self.get_object()
+        data = EmployeeInputSerializer(employee, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        employee = services.employee_update(employee=employee, actor=request.user, data=data.validated_data)
+        return Response(EmployeeOutputSerializer(employee).data)

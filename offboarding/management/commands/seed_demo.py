@@ -1,0 +1,101 @@
+"""Seed the demo organisation: users for every role, password `demo`. Refuses to run in production."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from offboarding import roles
+from offboarding.models import Employee
+
+DEMO_PASSWORD = "demo"
+
+# username, name, group, department, manager username, country, time zone, language
+PEOPLE = [
+    ("ceo", "Cecilia Berg", None, "Management", None, "SE", "Europe/Stockholm", "sv"),
+    ("hr", "Hanna Lind", roles.HR, "People", "ceo", "SE", "Europe/Stockholm", "sv"),
+    ("manager", "Maja Ek", None, "Engineering", "ceo", "SE", "Europe/Stockholm", "sv"),
+    ("manager2", "Mats Holm", None, "Sales", "ceo", "SE", "Europe/Stockholm", "en"),
+    ("employee", "Erik Sund", None, "Engineering", "manager", "SE", "Europe/Stockholm", "sv"),
+    ("interviewer", "Ingrid Wall", roles.INTERVIEWER, "People", "hr", "SE", "Europe/Stockholm", "en"),
+    ("it", "Ivan Dahl", roles.IT, "IT", "ceo", "SE", "Europe/Stockholm", "en"),
+    ("facilities", "Frida Nord", roles.FACILITIES, "Facilities", "ceo", "SE", "Europe/Stockholm", "en"),
+    ("payroll", "Per Strand", roles.PAYROLL, "Finance", "ceo", "SE", "Europe/Stockholm", "en"),
+]
+# Colleagues without logins, so reports and checklists have a realistic organisation behind them.
+COLLEAGUES = [
+    ("Alva Nyström", "Engineering", "manager", "SE", "Europe/Stockholm"),
+    ("Oskar Lund", "Engineering", "manager", "SE", "Europe/Stockholm"),
+    ("Sofia Åberg", "Engineering", "manager", "SE", "Europe/Stockholm"),
+    ("Liam Carter", "Sales", "manager2", "US", "America/New_York"),
+    ("Emma Brooks", "Sales", "manager2", "US", "America/Chicago"),
+    ("Noah Keller", "Sales", "manager2", "DE", "Europe/Berlin"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation and its users (password 'demo'). Safe to run again."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not getattr(settings, "DEMO_ALLOWED", False):
+            raise CommandError("The demo users exist only in the demo: run with the development settings.")
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo organisation ready. Log in with any of these (password 'demo'):"))
+        for username, name, group, department, *_ in PEOPLE:
+            role = group or ("manager of employee" if username == "manager" else username)
+            self.stdout.write(f"  {username:<12} {name:<14} {role} ({department})")
+        self.stdout.write("HRIS webhook secret for the 'generic' source: demo-secret")
+
+    def _seed(self) -> None:
+        for name in roles.ALL_GROUPS:
+            Group.objects.get_or_create(name=name)
+        answers = Permission.objects.filter(
+            content_type__app_label=roles.READ_ANSWERS_PERMISSION.split(".")[0],
+            codename=roles.READ_ANSWERS_PERMISSION.split(".")[1],
+        ).first()
+        hr_group = Group.objects.get(name=roles.HR)
+        if answers is not None:
+            hr_group.permissions.add(answers)
+        records: dict[str, Employee] = {}
+        for index, (username, name, group, department, boss, country, tz, language) in enumerate(PEOPLE, start=1):
+            user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@demo.example"})
+            user.first_name, user.last_name = name.split(" ", 1)
+            user.email = f"{username}@demo.example"
+            user.is_staff = group == roles.HR
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+            if group == roles.HR:
+                user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=[
+                    "offboarding", "workflows", "outbox", "interviews", "feedback", "integrations"]))
+            records[username], _ = Employee.objects.update_or_create(
+                external_id=f"DEMO-{index:03d}",
+                defaults={
+                    "name": name,
+                    "email": f"{username}@demo.example",
+                    "personal_email": f"{username}.private@demo.example",
+                    "department": department,
+                    "manager": records.get(boss) if boss else None,
+                    "country": country,
+                    "time_zone": tz,
+                    "language": language,
+                    "user": user,
+                },
+            )
+        for index, (name, department, boss, country, tz) in enumerate(COLLEAGUES, start=100):
+            first = name.split(" ")[0].lower().replace("å", "a").replace("ö", "o")
+            Employee.objects.update_or_create(
+                external_id=f"DEMO-{index:03d}",
+                defaults={
+                    "name": name,
+                    "email": f"{first}@demo.example",
+                    "personal_email": f"{first}.private@demo.example",
+                    "department": department,
+                    "manager": records[boss],
+                    "country": country,
+                    "time_zone": tz,
+                    "language": "en" if country != "SE" else "sv",
+                },
+            )

@@ -1,0 +1,65 @@
+"""Reads for employees and departures, already scoped to the caller."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from offboarding import roles
+from offboarding.models import Departure, Employee
+
+
+def departure_list(*, user, filters: dict | None = None) -> QuerySet[Departure]:
+    """The departures this user may see: HR all; managers their reporting line; the employee their own;
+    an interviewer the departures they interview. Checklist assignees work through their steps instead."""
+    qs = Departure.objects.select_related("employee", "employee__manager")
+    if not roles.is_hr_user(user):
+        visible = Q(pk__in=[])
+        me = roles.employee_of(user)
+        if me is not None:
+            visible |= Q(employee_id=me.pk)
+            managed = roles.managed_employee_ids(user)
+            if managed:
+                visible |= Q(employee_id__in=managed)
+        if roles.is_interviewer_user(user):
+            visible |= _interviewed_by(user)
+        qs = qs.filter(visible).distinct()
+    filters = filters or {}
+    if filters.get("state"):
+        qs = qs.filter(state__in=filters["state"])
+    if filters.get("kind"):
+        qs = qs.filter(kind__in=filters["kind"])
+    if filters.get("employee"):
+        qs = qs.filter(employee_id=filters["employee"])
+    if filters.get("department"):
+        qs = qs.filter(employee__department=filters["department"])
+    if filters.get("last_working_day_after"):
+        qs = qs.filter(last_working_day__gte=filters["last_working_day_after"])
+    if filters.get("last_working_day_before"):
+        qs = qs.filter(last_working_day__lte=filters["last_working_day_before"])
+    return qs.order_by("-created_at", "-id")
+
+
+def _interviewed_by(user) -> Q:
+    from django.apps import apps
+
+    interview = apps.get_model("interviews", "ExitInterview")
+    related = interview._meta.get_field("departure").related_query_name()
+    return Q(**{f"{related}__interviewer": user})
+
+
+def departure_get(*, user, pk: int) -> Departure:
+    """One departure within the caller's scope; outside it, it does not exist (404)."""
+    from core.errors import NotFound
+
+    try:
+        return departure_list(user=user).get(pk=pk)
+    except Departure.DoesNotExist:
+        raise NotFound("No departure with this id.") from None
+
+
+def employee_list(*, user, search: str = "") -> QuerySet[Employee]:
+    """Employees: HR sees everyone (the endpoint is HR-only)."""
+    qs = Employee.objects.select_related("manager")
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(external_id__iexact=search) | Q(email__iexact=search))
+    return qs.order_by("name", "id")
