@@ -35,9 +35,7 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return Response(
-            _error_body("invalid", "The input is not valid.", detail), status=status.HTTP_400_BAD_REQUEST
-        )
+        return Response(_error_body("invalid", "The input is not valid.", detail), status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()

@@ -41,9 +41,7 @@ class Employee(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(_("work email"), unique=True)
     personal_email = models.EmailField(blank=True)
-    manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     department = models.CharField(max_length=120, blank=True)
     country = models.CharField(max_length=2, default="SE", validators=[validate_country])
     time_zone = models.CharField(max_length=64, default="Europe/Stockholm", validators=[validate_time_zone])
@@ -205,9 +203,7 @@ class Departure(models.Model):
     def approve(self) -> None:
         pass
 
-    @transition(
-        field=state, source=S.APPROVED, target=S.INTERVIEW_SCHEDULED, permission=roles.can_manage_interview
-    )
+    @transition(field=state, source=S.APPROVED, target=S.INTERVIEW_SCHEDULED, permission=roles.can_manage_interview)
     def schedule_interview(self) -> None:
         pass
 

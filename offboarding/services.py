@@ -118,7 +118,8 @@ def departure_start(
     with transaction.atomic():
         if Departure.objects.select_for_update().filter(employee=employee, state__in=_open()).exists():
             raise errors.Conflict(
-                "This employee already has an open departure.", code="departure_exists",
+                "This employee already has an open departure.",
+                code="departure_exists",
             )
         try:
             with transaction.atomic():

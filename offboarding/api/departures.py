@@ -201,6 +201,8 @@ class DepartureTransitionApi(GenericAPIView):
         departure = selectors.departure_get(user=request.user, pk=pk)
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.departure_run_transition(departure=departure, name=transition, actor=request.user, **data.validated_data)
+        services.departure_run_transition(
+            departure=departure, name=transition, actor=request.user, **data.validated_data
+        )
         departure = selectors.departure_get(user=request.user, pk=pk)
         return Response(DepartureDetailSerializer(departure, context={"request": request}).data)

@@ -145,10 +145,9 @@ def test_list_filters_by_state_and_rejects_an_unknown_state(org, api, start_depa
 
 def test_list_query_count_does_not_grow_with_rows(org, api, start_departure, django_assert_max_num_queries):
     def count_queries() -> int:
+        from django.contrib.auth.models import User
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
-
-        from django.contrib.auth.models import User
 
         client = api(User.objects.get(pk=org.manager.pk))  # a fresh user: no per-request caches
         with CaptureQueriesContext(connection) as ctx:
@@ -200,10 +199,7 @@ ALLOWED_FROM = {
 }
 STATES = ["notice", "approved", "interview_done", "completed", "cancelled"]
 MATRIX = [
-    (transition, state, role)
-    for transition in ROLE_RIGHTS
-    for state in STATES
-    for role in ROLE_RIGHTS[transition]
+    (transition, state, role) for transition in ROLE_RIGHTS for state in STATES for role in ROLE_RIGHTS[transition]
 ]
 
 

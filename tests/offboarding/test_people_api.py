@@ -118,8 +118,14 @@ def test_the_openapi_schema_documents_the_contract(org, api):
 
     assert response.status_code == 200
     paths = response.json()["paths"] if hasattr(response, "json") else response.data["paths"]
-    for path in ["/api/v1/auth/token/", "/api/v1/me/", "/api/v1/employees/", "/api/v1/departures/",
-                 "/api/v1/departures/{id}/", "/api/v1/departures/{id}/{transition}/"]:
+    for path in [
+        "/api/v1/auth/token/",
+        "/api/v1/me/",
+        "/api/v1/employees/",
+        "/api/v1/departures/",
+        "/api/v1/departures/{id}/",
+        "/api/v1/departures/{id}/{transition}/",
+    ]:
         assert path in paths
 
 

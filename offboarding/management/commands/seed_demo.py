@@ -68,8 +68,18 @@ class Command(BaseCommand):
             if group:
                 user.groups.add(Group.objects.get(name=group))
             if group == roles.HR:
-                user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=[
-                    "offboarding", "workflows", "outbox", "interviews", "feedback", "integrations"]))
+                user.user_permissions.set(
+                    Permission.objects.filter(
+                        content_type__app_label__in=[
+                            "offboarding",
+                            "workflows",
+                            "outbox",
+                            "interviews",
+                            "feedback",
+                            "integrations",
+                        ]
+                    )
+                )
             records[username], _ = Employee.objects.update_or_create(
                 external_id=f"DEMO-{index:03d}",
                 defaults={
