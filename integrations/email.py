@@ -80,13 +80,18 @@ def render_message(
         subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())
         text = render_to_string(f"emails/{template}.txt", ctx)
         html = render_to_string(f"emails/{template}.html", ctx)
+    all_headers = dict(headers or {})
+    if calendar is None:
+        # RFC 3834: an automatic message, so out-of-office replies are not sent back to it.
+        # (Not on invites: attendees' calendar replies must still come back.)
+        all_headers.setdefault("Auto-Submitted", "auto-generated")
     common = {
         "subject": subject,
         "body": text,
         "from_email": settings.DEFAULT_FROM_EMAIL,
         "to": to,
         "reply_to": reply_to,
-        "headers": headers or {},
+        "headers": all_headers,
     }
     if calendar is not None:
         if not method:

@@ -1,3 +1,15 @@
-"""URL routes (filled in by its issue)."""
+"""Routes of the edges: HRIS events, IT receipts, and the CSV bulk start (under /departures/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from integrations import views
+
+urlpatterns = [
+    path("integrations/hris/<slug:source>/events/", views.HrisEventApi.as_view(), name="hris-events"),
+    path(
+        "integrations/webhooks/receipts/",
+        views.AccessRevocationReceiptApi.as_view(),
+        name="webhook-receipts",
+    ),
+    path("departures/import/", views.DepartureImportApi.as_view(), name="departure-import"),
+]

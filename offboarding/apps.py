@@ -5,3 +5,7 @@ class OffboardingConfig(AppConfig):
     name = "offboarding"
     verbose_name = "Offboarding"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the outbox renderers and engine hooks this app provides.
+        from offboarding import checklist, messages, outbound  # noqa: F401

@@ -1,17 +1,403 @@
-"""What the departure sends: approval requests, reminders, escalations, thank-you, follow-ups. (Outbox issue.)"""
+"""What the departure itself sends: the manager's approval request with its reminders and the
+escalation to HR, HR's notice of a rejected plan, and the thank-you on the last working day.
+
+The departure services call the hooks below inside their transactions, so the outbox rows commit
+with the state change. Rows hold ids only; the renderers read the current state at delivery and
+return None when the message no longer applies (the departure was approved or cancelled, the
+last day moved). Every email goes out inside the recipient's working hours in their time zone
+(workflows.outbox.timing). Interviews, steps and follow-up surveys send their own messages.
+
+Keys: "approval:departure:<id>:..." for the approval cycle and "thankyou:departure:<id>:v<n>" for
+the last-day email; all rows are in the group "departure:<id>".
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from integrations.email import render_message
+from offboarding import roles
+from offboarding.models import Departure, DepartureState
+from workflows.business_time import add_business_days
+from workflows.outbox import services as outbox
+from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
+from workflows.outbox.registry import renderer
+from workflows.outbox.timing import next_working_moment
+
+REQUEST_HANDLER = "departure_approval_request"
+ESCALATION_HANDLER = "departure_approval_escalation"
+REJECTED_HANDLER = "departure_approval_rejected"
+THANK_YOU_HANDLER = "departure_thank_you"
+# Reminders every REMINDER_INTERVAL business days; HR hears of it one interval after the last one.
+REMINDER_INTERVAL = 2
+REMINDER_COUNT = 3
+DEFAULT_COUNTRY = "SE"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone an email goes to, with what timing and language need."""
+
+    user_id: int | None
+    email: str
+    language: str
+    time_zone: str
+    country: str
+    starts: datetime.time
+    ends: datetime.time
+
+    def working_moment(self, at: datetime.datetime) -> datetime.datetime:
+        return next_working_moment(
+            at, time_zone=self.time_zone, country=self.country, starts=self.starts, ends=self.ends
+        )
+
+    def local_date(self, at: datetime.datetime) -> datetime.date:
+        from zoneinfo import ZoneInfo
+
+        return at.astimezone(ZoneInfo(self.time_zone)).date()
+
+    def start_of(self, day: datetime.date) -> datetime.datetime:
+        from zoneinfo import ZoneInfo
+
+        return datetime.datetime.combine(day, self.starts, tzinfo=ZoneInfo(self.time_zone))
+
+
+def _recipient(*, user, employee) -> Recipient:
+    if employee is not None:
+        return Recipient(
+            user_id=getattr(user, "pk", None),
+            email=employee.email,
+            language=employee.language,
+            time_zone=employee.time_zone,
+            country=employee.country,
+            starts=employee.work_starts,
+            ends=employee.work_ends,
+        )
+    # HR members without an Employee record: the installation's zone and Swedish business days.
+    return Recipient(
+        user_id=user.pk,
+        email=user.email,
+        language=settings.LANGUAGE_CODE[:2],
+        time_zone=settings.TIME_ZONE,
+        country=DEFAULT_COUNTRY,
+        starts=datetime.time(9),
+        ends=datetime.time(17),
+    )
+
+
+def hr_recipients(*, departure: Departure) -> list[Recipient]:
+    """Active members of the HR group with an address, never the leaving person themself."""
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=roles.HR, is_active=True)
+        .select_related("employee")
+        .order_by("pk")
+        .distinct()
+    )
+    result = []
+    for user in users:
+        employee = roles.employee_of(user)
+        if employee is not None and employee.pk == departure.employee_id:
+            continue
+        recipient = _recipient(user=user, employee=employee)
+        if recipient.email:
+            result.append(recipient)
+    return result
+
+
+def manager_approver(*, departure: Departure) -> Recipient | None:
+    """The direct manager, when they can act (an active login and an address)."""
+    manager = departure.employee.manager
+    if manager is not None and manager.user_id is not None and manager.user.is_active and manager.email:
+        return _recipient(user=manager.user, employee=manager)
+    return None
+
+
+def approvers(*, departure: Departure) -> tuple[list[Recipient], bool]:
+    """Who is asked to approve: the direct manager (with a login), else the HR group.
+
+    Returns (recipients, is_manager).
+    """
+    manager = manager_approver(departure=departure)
+    if manager is not None:
+        return [manager], True
+    return hr_recipients(departure=departure), False
+
+
+def _group(departure: Departure) -> str:
+    return f"departure:{departure.pk}"
+
+
+def _approval_prefix(departure: Departure) -> str:
+    return f"approval:departure:{departure.pk}:"
+
+
+def _thank_you_prefix(departure: Departure) -> str:
+    return f"thankyou:departure:{departure.pk}:"
+
+
+# --- hooks called by offboarding.services
 
 
 def departure_messages_started(*, departure) -> None:
     """Approval request to the manager, its reminders and escalation."""
+    outbox.actions_schedule_bulk(approval_actions_build(departure=departure))
+
+
+def approval_actions_build(
+    *, departure: Departure, now: datetime.datetime | None = None, hr_people: list[Recipient] | None = None
+) -> list[ScheduledAction]:
+    """The approval cycle's rows, unsaved: the request now (in the approver's working hours), a
+    reminder every REMINDER_INTERVAL business days REMINDER_COUNT times, then the escalation to
+    HR. A bulk start (CSV import) may pass `hr_people` (hr_recipients, asked once) and `now`."""
+    now = now or timezone.now()
+    manager = manager_approver(departure=departure)
+    if hr_people is None:
+        hr_people = hr_recipients(departure=departure)
+    else:
+        leaver = departure.employee.user_id
+        hr_people = [p for p in hr_people if leaver is None or p.user_id != leaver]
+    is_manager = manager is not None
+    people = [manager] if is_manager else hr_people
+    prefix = _approval_prefix(departure)
+    group = _group(departure)
+    rows: list[ScheduledAction] = []
+
+    def row(kind: str, handler: str, person: Recipient, due_at: datetime.datetime, key: str, **payload):
+        rows.append(
+            ScheduledAction(
+                kind=kind,
+                handler=handler,
+                recipient=person.email,
+                due_at=due_at,
+                idempotency_key=f"{prefix}{key}",
+                group=group,
+                payload={"departure": departure.pk, "user": person.user_id, **payload},
+            )
+        )
+
+    escalate_from = None
+    for person in people:
+        first = person.working_moment(now)
+        row(ActionKind.APPROVAL_REQUEST, REQUEST_HANDLER, person, first, f"u{person.user_id}:r0", round=0)
+        start_day = person.local_date(first)
+        for round_ in range(1, REMINDER_COUNT + 1):
+            day = add_business_days(start_day, REMINDER_INTERVAL * round_, person.country)
+            due_at = person.working_moment(person.start_of(day))
+            row(ActionKind.REMINDER, REQUEST_HANDLER, person, due_at, f"u{person.user_id}:r{round_}", round=round_)
+        escalate_day = add_business_days(start_day, REMINDER_INTERVAL * (REMINDER_COUNT + 1), person.country)
+        escalate_from = person.start_of(escalate_day)
+    if is_manager and escalate_from is not None:
+        for hr in hr_people:
+            row(
+                ActionKind.ESCALATION,
+                ESCALATION_HANDLER,
+                hr,
+                hr.working_moment(escalate_from),
+                f"escalation:u{hr.user_id}",
+            )
+    return rows
 
 
 def departure_messages_approved(*, departure) -> None:
-    """Stop approval reminders; schedule last-day thank-you and follow-ups."""
+    """Stop approval reminders; schedule the last-day thank-you (follow-ups: offboarding.feedback)."""
+    outbox.actions_cancel(group=_group(departure), key_prefix=_approval_prefix(departure))
+    _schedule_thank_you(departure, version=0)
 
 
 def departure_messages_last_day_changed(*, departure) -> None:
     """Move everything anchored on the last working day."""
+    if departure.state in (DepartureState.NOTICE, DepartureState.CANCELLED, DepartureState.COMPLETED):
+        return  # the approval emails read the current date when sent; nothing is anchored yet
+    outbox.actions_cancel(group=_group(departure), key_prefix=_thank_you_prefix(departure))
+    # Each change gets its own key, so moving the date back to an earlier value schedules anew.
+    version = departure.history.filter(transition="change_last_working_day").count()
+    _schedule_thank_you(departure, version=version)
 
 
 def departure_messages_cancelled(*, departure) -> None:
     """Cancel everything pending for this departure."""
+    outbox.actions_cancel(group=_group(departure))
+
+
+def departure_messages_rejected(*, departure, actor) -> None:
+    """The approver rejected the plan: their reminders stop and HR is told, in working hours."""
+    prefix = _approval_prefix(departure)
+    outbox.actions_cancel(group=_group(departure), key_prefix=prefix)
+    now = timezone.now()
+    stamp = int(now.timestamp())
+    for hr in hr_recipients(departure=departure):
+        outbox.action_schedule(
+            kind=ActionKind.NOTIFICATION,
+            handler=REJECTED_HANDLER,
+            recipient=hr.email,
+            due_at=hr.working_moment(now),
+            key=f"{prefix}rejected:{stamp}:u{hr.user_id}",
+            group=_group(departure),
+            payload={"departure": departure.pk, "user": hr.user_id, "by": getattr(actor, "pk", None)},
+        )
+
+
+def _schedule_thank_you(departure: Departure, *, version: int) -> None:
+    employee = departure.employee
+    person = _recipient(user=employee.user, employee=employee)
+    # At the start of the last day (the person works that day, whatever the holiday calendar says);
+    # approved after that moment, it goes at the next working moment instead.
+    at = person.start_of(departure.last_working_day)
+    now = timezone.now()
+    if at < now:
+        at = person.working_moment(now)
+    outbox.action_schedule(
+        kind=ActionKind.THANK_YOU,
+        handler=THANK_YOU_HANDLER,
+        recipient=employee.email,
+        due_at=at,
+        key=f"{_thank_you_prefix(departure)}v{version}",
+        group=_group(departure),
+        payload={"departure": departure.pk, "last_working_day": departure.last_working_day.isoformat()},
+    )
+
+
+# --- renderers (run by the outbox worker at delivery time)
+
+
+def _load(action) -> Departure | None:
+    return (
+        Departure.objects.select_related("employee", "employee__manager")
+        .filter(pk=action.payload.get("departure"))
+        .first()
+    )
+
+
+def _user(action):
+    user_id = action.payload.get("user")
+    if user_id is None:
+        return None
+    return get_user_model().objects.select_related("employee").filter(pk=user_id, is_active=True).first()
+
+
+def _language(user) -> str:
+    employee = roles.employee_of(user)
+    return employee.language if employee is not None else settings.LANGUAGE_CODE[:2]
+
+
+def _departure_context(departure: Departure) -> dict:
+    # Names and dates only: never the reason, rehire eligibility or anything from the interview.
+    return {
+        "employee_name": departure.employee.name,
+        "department": departure.employee.department,
+        "kind": departure.kind,
+        "notice_date": departure.notice_date,
+        "last_working_day": departure.last_working_day,
+        "departure_url": f"{settings.SITE_URL}/api/v1/departures/{departure.pk}/",
+    }
+
+
+def _links(departure: Departure, user) -> dict:
+    from offboarding.links import LINK_MAX_AGE, link_urls
+
+    return {"links": link_urls(departure_id=departure.pk, user_id=user.pk), "link_days": LINK_MAX_AGE.days}
+
+
+@renderer(REQUEST_HANDLER)
+def render_approval_request(action):
+    """The approval request (round 0) or reminder (rounds 1-3), while the departure awaits approval."""
+    departure = _load(action)
+    user = _user(action)
+    if departure is None or user is None or departure.state != DepartureState.NOTICE:
+        return None
+    if not roles.can_approve_departure(departure, user):
+        return None  # e.g. the manager changed: the new one got no row, HR's escalation covers it
+    round_ = int(action.payload.get("round", 0))
+    waiting_days = REMINDER_INTERVAL * round_
+    return render_message(
+        template="approval_request",
+        context={
+            **_departure_context(departure),
+            **_links(departure, user),
+            "round": round_,
+            "reminder_count": REMINDER_COUNT,
+            "waiting_days": waiting_days,
+        },
+        language=_language(user),
+        to=[action.recipient],
+    )
+
+
+@renderer(ESCALATION_HANDLER)
+def render_approval_escalation(action):
+    """To HR: the manager has not answered the request nor three reminders."""
+    departure = _load(action)
+    user = _user(action)
+    if departure is None or user is None or departure.state != DepartureState.NOTICE:
+        return None
+    manager = departure.employee.manager
+    return render_message(
+        template="escalation_approval",
+        context={
+            **_departure_context(departure),
+            **_links(departure, user),
+            "manager_name": manager.name if manager else "",
+            "waiting_days": REMINDER_INTERVAL * (REMINDER_COUNT + 1),
+        },
+        language=_language(user),
+        to=[action.recipient],
+    )
+
+
+@renderer(REJECTED_HANDLER)
+def render_approval_rejected(action):
+    """To HR: the plan was rejected (the note stays in the departure's history, not in the email)."""
+    departure = _load(action)
+    user = _user(action)
+    if departure is None or user is None or departure.state != DepartureState.NOTICE:
+        return None
+    by = get_user_model().objects.filter(pk=action.payload.get("by")).select_related("employee").first()
+    by_employee = roles.employee_of(by) if by else None
+    return render_message(
+        template="approval_rejected",
+        context={
+            **_departure_context(departure),
+            **_links(departure, user),
+            "rejected_by": by_employee.name if by_employee else getattr(by, "username", ""),
+        },
+        language=_language(user),
+        to=[action.recipient],
+    )
+
+
+@renderer(THANK_YOU_HANDLER)
+def render_thank_you(action):
+    """To the leaving employee on the last day: thanks, and what happens next."""
+    departure = _load(action)
+    if departure is None or departure.state == DepartureState.CANCELLED:
+        return None
+    if departure.last_working_day.isoformat() != action.payload.get("last_working_day"):
+        return None
+    employee = departure.employee
+    access_ends = datetime.datetime.combine(departure.last_working_day, employee.work_ends)
+    return render_message(
+        template="thank_you_last_day",
+        context={
+            **_departure_context(departure),
+            "first_name": employee.name.split(" ")[0],
+            "access_ends": access_ends,
+            "time_zone": employee.time_zone,
+            "personal_email": bool(employee.personal_email),
+            "follow_up_days": list(settings.FOLLOW_UP_DAYS),
+        },
+        language=employee.language,
+        to=[action.recipient],
+    )
+
+
+def pending_approval_actions(*, departure: Departure):
+    """The approval cycle's rows still to be sent (for tests and the admin)."""
+    return ScheduledAction.objects.filter(
+        idempotency_key__startswith=_approval_prefix(departure), status=ActionStatus.PENDING
+    )

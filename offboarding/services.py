@@ -168,11 +168,16 @@ def departure_cancel(*, departure: Departure, actor, note: str = "", check_permi
 
 
 def _interview_cancel_for(*, departure: Departure, actor) -> None:
+    # Imported late: the interview services import this module.
     from offboarding.interviews import services as interview_services
 
-    hook = getattr(interview_services, "exit_interview_cancel_for_departure", None)
-    if hook is not None:
-        hook(departure=departure, actor=actor)
+    interview_services.exit_interview_cancel_for_departure(departure=departure, actor=actor)
+
+
+def _interview_last_day_changed(*, departure: Departure, actor) -> None:
+    from offboarding.interviews import services as interview_services
+
+    interview_services.exit_interview_last_day_changed(departure=departure, actor=actor)
 
 
 def departure_complete(*, departure: Departure, actor, note: str = "", override: bool = False) -> Departure:
@@ -208,7 +213,7 @@ def departure_update(*, departure: Departure, actor, data: dict) -> Departure:
         locked = departure_lock(departure.pk)
         if not locked.is_open:
             raise errors.TransitionNotAllowed(f"A {locked.state} departure cannot be changed.")
-        old_last_day = locked.last_working_day
+        old_last_day, old_notice_date = locked.last_working_day, locked.notice_date
         for name, value in data.items():
             setattr(locked, name, value)
         if locked.last_working_day < locked.notice_date:
@@ -217,19 +222,28 @@ def departure_update(*, departure: Departure, actor, data: dict) -> Departure:
             )
         locked.full_clean(validate_constraints=False)
         locked.save()
-        if locked.last_working_day != old_last_day:
-            history_record(
-                departure=locked,
-                transition="change_last_working_day",
-                from_state=locked.state,
-                to_state=locked.state,
-                actor=actor,
-                note=f"{old_last_day.isoformat()} → {locked.last_working_day.isoformat()}",
-            )
+        notice_moved = locked.notice_date != old_notice_date
+        last_day_moved = locked.last_working_day != old_last_day
+        for moved, transition, old, new in (
+            (notice_moved, "change_notice_date", old_notice_date, locked.notice_date),
+            (last_day_moved, "change_last_working_day", old_last_day, locked.last_working_day),
+        ):
+            if moved:
+                history_record(
+                    departure=locked,
+                    transition=transition,
+                    from_state=locked.state,
+                    to_state=locked.state,
+                    actor=actor,
+                    note=f"{old.isoformat()} → {new.isoformat()}",
+                )
+        if notice_moved or last_day_moved:
             checklist.departure_checklist_last_day_changed(departure=locked, actor=actor)
+        if last_day_moved:
             messages.departure_messages_last_day_changed(departure=locked)
             outbound.departure_outbound_scheduled(departure=locked)
             feedback_hooks.departure_feedback_last_day_changed(departure=locked)
+            _interview_last_day_changed(departure=locked, actor=actor)
     return locked
 
 

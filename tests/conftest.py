@@ -51,6 +51,17 @@ def postgres_required():
         service_missing("This test needs PostgreSQL: set DATABASE_URL=postgres://...")
 
 
+@pytest.fixture(autouse=True)
+def default_templates(request):
+    """The data migration installs the default checklist templates, but a transactional test
+    truncates every table; reinstalling them (idempotent) keeps tests independent of their order."""
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from workflows.services import templates_install_defaults
+
+        request.getfixturevalue("db")
+        templates_install_defaults()
+
+
 @dataclass
 class Org:
     """The demo-like organisation: a chain ceo > manager > employee, and a manager elsewhere."""
@@ -107,6 +118,28 @@ def org(db) -> Org:
         manager2_record=manager2_record,
         ceo_record=ceo_record,
     )
+
+
+@pytest.fixture
+def start_departure(org):
+    """Start a departure through the real service, as HR would (default: for `employee`)."""
+    import datetime
+
+    from offboarding import services
+
+    def start(employee=None, **overrides):
+        fields = {
+            "employee": employee or org.employee_record,
+            "kind": "resignation",
+            "notice_date": datetime.date(2026, 11, 2),
+            "last_working_day": datetime.date(2026, 12, 18),
+            "reason": "career",
+            "actor": org.hr,
+        }
+        fields.update(overrides)
+        return services.departure_start(**fields)
+
+    return start
 
 
 @pytest.fixture

@@ -36,13 +36,13 @@ def test_the_workflow_engine_never_imports_the_domain(path):
     assert not [m for m in imported_modules(path) if m == "offboarding" or m.startswith("offboarding.")]
 
 
-@pytest.mark.parametrize(
-    "path", python_files("integrations", skip=INBOUND), ids=lambda p: str(p.relative_to(ROOT))
-)
+@pytest.mark.parametrize("path", python_files("integrations", skip=INBOUND), ids=lambda p: str(p.relative_to(ROOT)))
 def test_outbound_adapters_never_import_the_domain(path):
     assert not [m for m in imported_modules(path) if m == "offboarding" or m.startswith("offboarding.")]
 
 
 def test_core_imports_no_app():
     for path in python_files("core"):
-        assert not [m for m in imported_modules(path) if m.split(".")[0] in {"offboarding", "workflows", "integrations"}]
+        assert not [
+            m for m in imported_modules(path) if m.split(".")[0] in {"offboarding", "workflows", "integrations"}
+        ]

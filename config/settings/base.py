@@ -124,6 +124,24 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One named enum per choice set: several models have fields called `state` or `kind`.
+    "ENUM_NAME_OVERRIDES": {
+        "DepartureKindEnum": "offboarding.models.DepartureKind",
+        "DepartureStateEnum": "offboarding.models.DepartureState",
+        "ReasonCategoryEnum": "offboarding.models.ReasonCategory",
+        "InterviewOutcomeEnum": "offboarding.models.InterviewOutcome",
+        "InterviewStateEnum": "offboarding.interviews.models.InterviewState",
+        "ReferenceStateEnum": "offboarding.interviews.models.ReferenceState",
+        "PartStatEnum": "offboarding.interviews.models.PartStat",
+        "SurveyStateEnum": "offboarding.feedback.models.SurveyState",
+        "StepKindEnum": "workflows.models.StepKind",
+        "StepStateEnum": "workflows.models.StepState",
+        "AssigneeRoleEnum": "workflows.models.AssigneeRole",
+        "AnchorEnum": "workflows.models.Anchor",
+        "ActionKindEnum": "workflows.outbox.models.ActionKind",
+        "ActionStatusEnum": "workflows.outbox.models.ActionStatus",
+        "ChannelEnum": "workflows.outbox.models.Channel",
+    },
 }
 
 # --- Celery: https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -137,11 +155,23 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
     # Redis redelivers unacknowledged messages after this; no task is ever queued with a long ETA.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short socket timeouts and one quick connection retry when publishing: an enqueue on commit
+    # must not hang a web request when Redis is away (kombu's default retries for ~6 s); the
+    # outbox row is already committed and the sweep delivers it later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 3,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
@@ -153,14 +183,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With late acks, a task running when the broker connection drops will be redelivered anyway;
+# cancel it rather than finish it twice (the outbox's row lock makes a second run a no-op).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE: dict = {}
+# The outbox sweep: claims due actions (and claims left by dead workers) and queues their ids.
+CELERY_BEAT_SCHEDULE["outbox-sweep-due-actions"] = {
+    "task": "workflows.outbox.tasks.sweep_due_actions",
+    "schedule": 60,
+    # A sweep that waited longer than its period is superseded by the next one.
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["integrations-overdue-steps-chat"] = {"task": "integrations.overdue_steps_chat", "schedule": 86400}
+CELERY_BEAT_SCHEDULE["feedback-purge-expired-answers"] = {"task": "feedback.purge_expired_answers", "schedule": 21600}
 
 # --- Product settings
 # The key ring for confidential answers: "version:base64key,version:base64key"; the highest
 # version encrypts, every listed version decrypts. Never derived from SECRET_KEY.
 CONFIDENTIAL_KEYS = env("CONFIDENTIAL_KEYS", default="")
+# The exit interview: proposed in the last N days of notice (never on the last day), this long.
+INTERVIEW_WINDOW_DAYS = env.int("INTERVIEW_WINDOW_DAYS", default=14)
+INTERVIEW_DURATION_MINUTES = env.int("INTERVIEW_DURATION_MINUTES", default=60)
+# ORGANIZER of invites; attendees' replies go here (its inbound webhook posts to /interviews/replies/).
+CALENDAR_ORGANIZER_EMAIL = env("CALENDAR_ORGANIZER_EMAIL", default="")
 REPORT_MIN_GROUP_SIZE = env.int("REPORT_MIN_GROUP_SIZE", default=5)
 ANSWER_RETENTION_DAYS = env.int("ANSWER_RETENTION_DAYS", default=365)
 FOLLOW_UP_DAYS = env.list("FOLLOW_UP_DAYS", cast=int, default=[30, 90])

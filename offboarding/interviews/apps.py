@@ -1,3 +1,5 @@
+"""The exit interview: scheduling, the guide, confidential answers, references, follow-ups, reports."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,7 @@ class InterviewsConfig(AppConfig):
     label = "interviews"
     verbose_name = "Exit interviews"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the outbox renderers for invites, reminders and references.
+        from offboarding.interviews import renderers  # noqa: F401

@@ -1,1 +1,728 @@
-"""Exit interview services. (Exit-interview issue.)"""
+"""Writes for exit interviews: scheduling and its life cycle, wired to the departure, with invites,
+cancellations and reminders written to the outbox in the same transaction as the state change.
+
+Lock order is always the departure first, then the interview, so concurrent actions queue instead of
+deadlocking; the departure's own transitions go through offboarding.services.departure_transition.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from core import errors
+from offboarding import roles
+from offboarding import services as departure_services
+from offboarding.interviews import selectors
+from offboarding.interviews import slots as slot_finder
+from offboarding.interviews.models import (
+    ACTIVE_STATES,
+    AttendeeReply,
+    CalendarFeed,
+    ExitInterview,
+    InterviewState,
+    PartStat,
+)
+from offboarding.models import Departure, DepartureState, InterviewOutcome
+from workflows.business_time import is_business_day
+from workflows.outbox import services as outbox
+from workflows.outbox.models import ActionKind
+
+REMINDER_HOURS = (24, 1)
+# Who may run each action on an interview (roles from selectors.caller_roles).
+ACTION_ROLES = {
+    "reschedule": {"hr", "interviewer", "employee"},
+    "request_other_time": {"employee"},
+    "reassign": {"hr"},
+    "cancel": {"hr", "interviewer"},
+    "decline": {"hr", "employee"},
+    "hold": {"hr", "interviewer"},
+    "close": {"hr", "interviewer"},
+    "no_show": {"hr", "interviewer"},
+}
+
+
+# --- people and addresses
+
+
+def user_email(user) -> str:
+    employee = roles.employee_of(user)
+    return (employee.email if employee is not None else "") or user.email
+
+
+def user_language(user) -> str:
+    employee = roles.employee_of(user)
+    return employee.language if employee is not None else settings.LANGUAGE_CODE
+
+
+def group_key(interview: ExitInterview) -> str:
+    return f"interview:{interview.pk}"
+
+
+def _require(interview: ExitInterview, actor, action: str) -> set[str]:
+    found = selectors.caller_roles(interview=interview, user=actor)
+    if not found & ACTION_ROLES[action]:
+        raise errors.PermissionDenied(f"You may not {action.replace('_', ' ')} this interview.")
+    return found
+
+
+def _lock(interview: ExitInterview) -> ExitInterview:
+    departure_services.departure_lock(interview.departure_id)
+    return (
+        ExitInterview.objects.select_for_update()
+        .select_related("departure", "departure__employee", "interviewer")
+        .get(pk=interview.pk)
+    )
+
+
+def _lock_interviewer(user) -> None:
+    """Serialise bookings per interviewer: a concurrent booking waits here, then sees the other's interview
+    among the busy times instead of taking the same slot. Always the last lock taken."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+
+
+def _can(interview: ExitInterview, name: str) -> None:
+    if not can_proceed(getattr(interview, name)):
+        raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot {name.replace('_', ' ')}.")
+
+
+def _run(interview: ExitInterview, name: str, actor, note: str = "") -> None:
+    """Run the interview's transition, save, and write its audit row on the departure's trail.
+
+    The departure's trail is visible to the employee's managers, so it never carries free text typed by
+    the interviewer or the employee: only fixed, system-written notes."""
+    _can(interview, name)
+    from_state = interview.state
+    getattr(interview, name)()
+    interview.save()
+    departure_services.history_record(
+        departure=interview.departure,
+        transition=name,
+        from_state=from_state,
+        to_state=interview.state,
+        actor=actor,
+        note=note or f"Exit interview #{interview.pk}",
+        subject="interview",
+    )
+
+
+def _departure(interview: ExitInterview, name: str, actor, **kwargs) -> Departure:
+    departure = departure_services.departure_transition(
+        departure=interview.departure,
+        name=name,
+        actor=actor,
+        note=f"Exit interview #{interview.pk}",
+        check_permission=False,
+        **kwargs,
+    )
+    interview.departure = departure
+    return departure
+
+
+# --- outbox: invites, cancellations, reminders
+
+
+def _recipients(interview: ExitInterview) -> list[tuple[str, str]]:
+    return [("employee", interview.departure.employee.email), ("interviewer", user_email(interview.interviewer))]
+
+
+def _invites_schedule(interview: ExitInterview, *, only: tuple[str, ...] = ()) -> None:
+    now = timezone.now()
+    for to, address in _recipients(interview):
+        if only and to not in only:
+            continue
+        outbox.action_schedule(
+            kind=ActionKind.INVITE,
+            handler="interview_invite",
+            recipient=address,
+            due_at=now,
+            key=f"{group_key(interview)}:s{interview.sequence}:invite:{to}",
+            group=group_key(interview),
+            payload={"interview": interview.pk, "sequence": interview.sequence, "to": to},
+        )
+
+
+def _cancel_schedule(interview: ExitInterview, *, user=None) -> None:
+    """METHOD:CANCEL at the current (already bumped) SEQUENCE, to both attendees or to one former one."""
+    now = timezone.now()
+    targets = (
+        [(f"user{user.pk}", user_email(user), {"user": user.pk})]
+        if user is not None
+        else [(to, address, {}) for to, address in _recipients(interview)]
+    )
+    for to, address, extra in targets:
+        outbox.action_schedule(
+            kind=ActionKind.CANCEL,
+            handler="interview_cancel",
+            recipient=address,
+            due_at=now,
+            key=f"{group_key(interview)}:s{interview.sequence}:cancel:{to}",
+            group=group_key(interview),
+            payload={"interview": interview.pk, "sequence": interview.sequence, "to": to, **extra},
+        )
+
+
+# A reminder moved into working hours goes out no later than this before the working day ends.
+LAST_SENDING_SLOT = datetime.timedelta(minutes=30)
+
+
+def reminder_due(start: datetime.datetime, hours: int, hours_of: slot_finder.WorkingHours) -> datetime.datetime:
+    """`hours` before the start, or, when that falls outside the recipient's working hours or on a day off,
+    the latest working moment before it (so a meeting at 09:00 gets its "1 hour" reminder the afternoon
+    before, and nobody is mailed at night or on a weekend)."""
+    wished = (start - datetime.timedelta(hours=hours)).astimezone(hours_of.tzinfo)
+    day = wished.date()
+    for _ in range(60):
+        if is_business_day(day, hours_of.country):
+            opens = datetime.datetime.combine(day, hours_of.starts, tzinfo=hours_of.tzinfo)
+            closes = datetime.datetime.combine(day, hours_of.ends, tzinfo=hours_of.tzinfo)
+            if opens <= wished < closes:
+                return wished.astimezone(datetime.UTC)
+            if wished >= closes:
+                return max(opens, closes - LAST_SENDING_SLOT).astimezone(datetime.UTC)
+        day -= datetime.timedelta(days=1)
+        wished = datetime.datetime.combine(day, datetime.time(23, 59), tzinfo=hours_of.tzinfo)
+    return (start - datetime.timedelta(hours=hours)).astimezone(datetime.UTC)
+
+
+def _reminders_schedule(interview: ExitInterview) -> None:
+    now = timezone.now()
+    hours_of = {
+        "employee": slot_finder.hours_of_employee(interview.departure.employee),
+        "interviewer": slot_finder.hours_of_user(interview.interviewer),
+    }
+    for to, address in _recipients(interview):
+        for hours in REMINDER_HOURS:
+            due = reminder_due(interview.start, hours, hours_of[to])
+            if due <= now:
+                continue
+            outbox.action_schedule(
+                kind=ActionKind.REMINDER,
+                handler="interview_reminder",
+                recipient=address,
+                due_at=due,
+                key=f"{group_key(interview)}:s{interview.sequence}:reminder{hours}h:{to}",
+                group=group_key(interview),
+                payload={"interview": interview.pk, "sequence": interview.sequence, "to": to, "hours": hours},
+            )
+
+
+def _pending_cancel(interview: ExitInterview) -> None:
+    """Drop invites and reminders not yet sent: they belong to a time that no longer holds."""
+    outbox.actions_cancel(group=group_key(interview), kinds=[ActionKind.INVITE, ActionKind.REMINDER])
+
+
+def _notify_change_request(interview: ExitInterview, reply: AttendeeReply) -> None:
+    """Tell the interviewer and the HR person who scheduled that another time was asked for."""
+    targets = {interview.interviewer.pk: interview.interviewer}
+    if interview.created_by_id and interview.created_by_id != interview.interviewer_id:
+        targets[interview.created_by_id] = interview.created_by
+    for user in targets.values():
+        if reply.attendee_email and user_email(user).lower() == reply.attendee_email.lower():
+            continue
+        outbox.action_schedule(
+            kind=ActionKind.NOTIFICATION,
+            handler="interview_change_requested",
+            recipient=user_email(user),
+            due_at=timezone.now(),
+            key=f"{group_key(interview)}:reply{reply.pk}:notify:user{user.pk}",
+            group=group_key(interview),
+            payload={"interview": interview.pk, "reply": reply.pk, "user": user.pk},
+        )
+
+
+# --- interviewer choice
+
+
+def interviewer_choose(*, departure: Departure) -> object:
+    """The eligible interviewer with the fewest active interviews; dedicated interviewers before HR."""
+    for user in interviewer_candidates_ranked(departure=departure):
+        return user
+    raise errors.Unprocessable(
+        "No eligible interviewer: add someone outside the employee's management chain to the interviewer group.",
+        code="no_interviewer",
+    )
+
+
+def interviewer_candidates_ranked(*, departure: Departure) -> list:
+    candidates = [
+        user
+        for user in selectors.interviewer_candidates()
+        if selectors.interviewer_refusal(departure=departure, user=user) is None
+    ]
+    return sorted(candidates, key=lambda u: (u.active_interviews, 0 if u.is_dedicated else 1, u.pk))
+
+
+def _validated_interviewer(*, departure: Departure, user) -> object:
+    refusal = selectors.interviewer_refusal(departure=departure, user=user)
+    if refusal:
+        raise errors.InvalidInput(refusal, fields={"interviewer": [refusal]})
+    return user
+
+
+def _validated_start(
+    *, interview_or_none, departure, interviewer, start, duration, must_be_offered: bool
+) -> tuple[datetime.datetime, datetime.datetime]:
+    if start is None:
+        raise errors.InvalidInput(fields={"start": ["A start time is required."]})
+    if timezone.is_naive(start):
+        raise errors.InvalidInput(fields={"start": ["Give the time with its UTC offset (for example 'Z')."]})
+    start = start.astimezone(datetime.UTC)
+    end = start + duration
+    if start <= timezone.now():
+        raise errors.InvalidInput(fields={"start": ["The interview must start in the future."]})
+    exclude = [interview_or_none.pk] if interview_or_none is not None else []
+    if must_be_offered:
+        offered = selectors.slots_for(
+            departure=departure, interviewer=interviewer, exclude=exclude, duration=duration, limit=None
+        )
+        if (start, end) not in offered:
+            raise errors.InvalidInput(fields={"start": ["Pick one of the proposed slots, or ask for another time."]})
+    for busy_start, busy_end in selectors.interviewer_busy(user=interviewer, exclude=exclude):
+        if busy_start < end and start < busy_end:
+            raise errors.InvalidInput(fields={"start": ["The interviewer has another interview at that time."]})
+    return start, end
+
+
+# --- the life cycle
+
+
+def exit_interview_schedule(
+    *,
+    departure: Departure,
+    actor,
+    interviewer=None,
+    start: datetime.datetime | None = None,
+    duration: datetime.timedelta | None = None,
+    location: str = "",
+    video_link: str = "",
+    offer_reference: bool | None = None,
+) -> ExitInterview:
+    """HR schedules the exit interview: picks (or is given) a neutral interviewer and a time (by default
+    the first free slot), moves the departure to interview_scheduled and sends the invites."""
+    if not roles.is_hr(departure, actor):
+        raise errors.PermissionDenied("Only HR may schedule the exit interview.")
+    duration = duration or slot_finder.default_duration()
+    with transaction.atomic():
+        locked = departure_services.departure_lock(departure.pk)
+        if locked.state != DepartureState.APPROVED:
+            raise errors.TransitionNotAllowed(
+                f"An interview can be scheduled for an approved departure, not one in state '{locked.state}'."
+            )
+        if interviewer is not None:
+            chosen = _validated_interviewer(departure=locked, user=interviewer)
+        else:
+            chosen = interviewer_choose(departure=locked)
+        _lock_interviewer(chosen)
+        if start is None:
+            free = selectors.slots_for(departure=locked, interviewer=chosen, duration=duration, limit=1)
+            if not free:
+                raise errors.Unprocessable(
+                    "No free slot in the interview window: give a start time.", code="no_free_slot"
+                )
+            start, end = free[0]
+        else:
+            start, end = _validated_start(
+                interview_or_none=None,
+                departure=locked,
+                interviewer=chosen,
+                start=start,
+                duration=duration,
+                must_be_offered=False,
+            )
+        try:
+            with transaction.atomic():
+                interview = ExitInterview.objects.create(
+                    departure=locked,
+                    interviewer=chosen,
+                    start=start,
+                    end=end,
+                    location=location,
+                    video_link=video_link,
+                    reference_offer_override=offer_reference,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+        except IntegrityError as exc:
+            raise errors.Conflict("This departure already has an active interview.", code="interview_exists") from exc
+        interview.departure = locked
+        departure_services.history_record(
+            departure=locked,
+            transition="propose",
+            from_state="",
+            to_state=interview.state,
+            actor=actor,
+            note=f"Exit interview #{interview.pk}",
+            subject="interview",
+        )
+        _run(interview, "schedule", actor)
+        _departure(interview, "schedule_interview", actor)
+        _invites_schedule(interview)
+        _reminders_schedule(interview)
+    return interview
+
+
+def exit_interview_reschedule(
+    *, interview: ExitInterview, actor, start: datetime.datetime, duration: datetime.timedelta | None = None
+) -> ExitInterview:
+    """Move the interview (also after a no-show): same UID, SEQUENCE+1, new invites and reminders.
+    The employee may only pick one of the proposed slots."""
+    found = _require(interview, actor, "reschedule")
+    with transaction.atomic():
+        interview = _lock(interview)
+        _can(interview, "reschedule")
+        _lock_interviewer(interview.interviewer)
+        duration = duration or (interview.end - interview.start if interview.start else slot_finder.default_duration())
+        start, end = _validated_start(
+            interview_or_none=interview,
+            departure=interview.departure,
+            interviewer=interview.interviewer,
+            start=start,
+            duration=duration,
+            must_be_offered=not found & {"hr", "interviewer"},
+        )
+        _pending_cancel(interview)
+        interview.start, interview.end = start, end
+        interview.sequence += 1
+        # A new time needs new answers from both attendees.
+        interview.employee_partstat = interview.interviewer_partstat = PartStat.NEEDS_ACTION
+        _run(interview, "reschedule", actor)
+        _invites_schedule(interview)
+        _reminders_schedule(interview)
+    return interview
+
+
+def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> ExitInterview:
+    """HR hands the interview to another interviewer: the old one gets a CANCEL, both attendees the update."""
+    _require(interview, actor, "reassign")
+    with transaction.atomic():
+        interview = _lock(interview)
+        if interview.state not in (InterviewState.PROPOSED, InterviewState.SCHEDULED):
+            raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot change interviewer.")
+        _validated_interviewer(departure=interview.departure, user=interviewer)
+        if interviewer.pk == interview.interviewer_id:
+            return interview
+        _lock_interviewer(interviewer)
+        if interview.start is not None:
+            for busy_start, busy_end in selectors.interviewer_busy(user=interviewer, exclude=[interview.pk]):
+                if busy_start < interview.end and interview.start < busy_end:
+                    raise errors.InvalidInput(
+                        fields={"interviewer": ["This interviewer has another interview at that time."]}
+                    )
+        previous = interview.interviewer
+        _pending_cancel(interview)
+        interview.interviewer = interviewer
+        interview.interviewer_partstat = PartStat.NEEDS_ACTION
+        interview.sequence += 1
+        interview.save()
+        departure_services.history_record(
+            departure=interview.departure,
+            transition="reassign",
+            from_state=interview.state,
+            to_state=interview.state,
+            actor=actor,
+            note=f"Exit interview #{interview.pk}",
+            subject="interview",
+        )
+        if interview.start is not None:
+            _cancel_schedule(interview, user=previous)
+            _invites_schedule(interview)
+            _reminders_schedule(interview)
+    return interview
+
+
+def _withdraw(interview: ExitInterview, name: str, actor, note: str = "") -> None:  # note: system text only
+    """Cancel or decline: SEQUENCE+1 and METHOD:CANCEL when invites went out; pending reminders dropped."""
+    had_meeting = interview.start is not None and interview.state in (InterviewState.SCHEDULED, InterviewState.NO_SHOW)
+    _can(interview, name)
+    _pending_cancel(interview)
+    if had_meeting:
+        interview.sequence += 1
+    _run(interview, name, actor, note)
+    if had_meeting:
+        _cancel_schedule(interview)
+
+
+def exit_interview_cancel(*, interview: ExitInterview, actor) -> ExitInterview:
+    """Call the interview off (HR or the interviewer): CANCEL to both, the departure back to approved so
+    another interview can be scheduled."""
+    _require(interview, actor, "cancel")
+    with transaction.atomic():
+        interview = _lock(interview)
+        _withdraw(interview, "cancel", actor)
+        if interview.departure.state == DepartureState.INTERVIEW_SCHEDULED:
+            _departure(interview, "unschedule_interview", actor)
+    return interview
+
+
+def exit_interview_cancel_for_departure(*, departure: Departure, actor) -> ExitInterview | None:
+    """The departure was cancelled: cancel its active interview and send METHOD:CANCEL. Called by
+    offboarding.services.departure_cancel inside its transaction."""
+    active = ExitInterview.objects.filter(departure=departure, state__in=ACTIVE_STATES).first()
+    if active is None:
+        return None
+    with transaction.atomic():
+        interview = _lock(active)
+        _withdraw(interview, "cancel", actor, "The departure was cancelled.")
+    return interview
+
+
+def exit_interview_last_day_changed(*, departure: Departure, actor) -> ExitInterview | None:
+    """The last working day moved: an interview that no longer falls before it (interviews are never on
+    the last day) moves to the first free slot of the new window, or is called off when there is none so
+    HR can agree a time. Called by offboarding.services.departure_update inside its transaction."""
+    active = ExitInterview.objects.filter(departure=departure, state=InterviewState.SCHEDULED).first()
+    if active is None or active.start is None:
+        return None
+    with transaction.atomic():
+        interview = _lock(active)
+        local_day = interview.start.astimezone(interview.departure.employee.tzinfo).date()
+        if local_day < interview.departure.last_working_day:
+            return interview
+        _lock_interviewer(interview.interviewer)
+        duration = interview.end - interview.start
+        free = selectors.slots_for(
+            departure=interview.departure,
+            interviewer=interview.interviewer,
+            exclude=[interview.pk],
+            duration=duration,
+            limit=1,
+        )
+        if not free:
+            _withdraw(interview, "cancel", actor, "The last working day moved and no free slot was left.")
+            if interview.departure.state == DepartureState.INTERVIEW_SCHEDULED:
+                _departure(interview, "unschedule_interview", actor)
+            return interview
+        _pending_cancel(interview)
+        interview.start, interview.end = free[0]
+        interview.sequence += 1
+        interview.employee_partstat = interview.interviewer_partstat = PartStat.NEEDS_ACTION
+        _run(interview, "reschedule", actor, "The last working day moved; the interview moved with it.")
+        _invites_schedule(interview)
+        _reminders_schedule(interview)
+    return interview
+
+
+def _finish_workflow_step(departure: Departure, actor, *, state: str) -> None:
+    if departure.workflow_id is None:
+        return
+    from workflows import services as workflow_services
+
+    workflow_services.steps_finish_by_kind(
+        workflow=departure.workflow, kind="interview", actor=actor, note="Exit interview finished.", state=state
+    )
+
+
+def exit_interview_hold(*, interview: ExitInterview, actor) -> ExitInterview:
+    """The interviewer (or HR) records that the interview took place: the departure moves to interview_done
+    (outcome held), the workflow's interview step is done, and a reference is offered when policy allows."""
+    _require(interview, actor, "hold")
+    from offboarding.interviews import references
+
+    with transaction.atomic():
+        interview = _lock(interview)
+        _can(interview, "hold")
+        _pending_cancel(interview)
+        _run(interview, "hold", actor)
+        departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.HELD)
+        _finish_workflow_step(departure, actor, state="done")
+        references.reference_offer_if_allowed(departure=departure, interview=interview, actor=actor)
+    return interview
+
+
+def exit_interview_decline(*, interview: ExitInterview, actor) -> ExitInterview:
+    """The employee (or HR for them) declines: interviews are voluntary. The departure moves on with the
+    outcome declined, the written questionnaire is offered, and a reference when policy allows."""
+    _require(interview, actor, "decline")
+    from offboarding.interviews import references
+
+    with transaction.atomic():
+        interview = _lock(interview)
+        _withdraw(interview, "decline", actor)
+        departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.DECLINED)
+        _finish_workflow_step(departure, actor, state="skipped")
+        outbox.action_schedule(
+            kind=ActionKind.NOTIFICATION,
+            handler="interview_questionnaire_offer",
+            recipient=departure.employee.email,
+            due_at=timezone.now(),
+            key=f"{group_key(interview)}:questionnaire",
+            group=group_key(interview),
+            payload={"interview": interview.pk},
+        )
+        references.reference_offer_if_allowed(departure=departure, interview=interview, actor=actor)
+    return interview
+
+
+def exit_interview_close(*, interview: ExitInterview, actor) -> ExitInterview:
+    """The interviewer (or HR) closes a held interview once the notes are done."""
+    _require(interview, actor, "close")
+    with transaction.atomic():
+        interview = _lock(interview)
+        _run(interview, "close", actor)
+    return interview
+
+
+def exit_interview_no_show(*, interview: ExitInterview, actor) -> ExitInterview:
+    """The employee did not come: the outcome is recorded on the departure, which stays scheduled so the
+    interview can be rescheduled (or cancelled, or declined)."""
+    _require(interview, actor, "no_show")
+    with transaction.atomic():
+        interview = _lock(interview)
+        _can(interview, "no_show")
+        _pending_cancel(interview)
+        _run(interview, "no_show", actor)
+        departure = interview.departure
+        departure.interview_outcome = InterviewOutcome.NO_SHOW
+        departure.save(update_fields=["interview_outcome", "updated_at"])
+    return interview
+
+
+def exit_interview_request_other_time(*, interview: ExitInterview, actor, note: str = "") -> AttendeeReply:
+    """The employee asks for another time; HR and the interviewer are notified (the note stays in the app)."""
+    _require(interview, actor, "request_other_time")
+    with transaction.atomic():
+        interview = _lock(interview)
+        if interview.state not in (InterviewState.PROPOSED, InterviewState.SCHEDULED, InterviewState.NO_SHOW):
+            raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot be moved.")
+        reply = AttendeeReply.objects.create(
+            interview=interview,
+            method=AttendeeReply.Method.OTHER_TIME,
+            attendee_email=interview.departure.employee.email,
+            sequence=interview.sequence,
+            note=note,
+            applied=True,
+        )
+        _notify_change_request(interview, reply)
+    return reply
+
+
+def exit_interview_run_action(*, interview: ExitInterview, action: str, actor, data: dict):
+    """Dispatch POST /interviews/{id}/{action}/."""
+    if action == "reschedule":
+        return exit_interview_reschedule(
+            interview=interview, actor=actor, start=data.get("start"), duration=data.get("duration")
+        )
+    if action == "reassign":
+        return exit_interview_reassign(interview=interview, actor=actor, interviewer=data.get("interviewer"))
+    if action == "request_other_time":
+        exit_interview_request_other_time(interview=interview, actor=actor, note=data.get("note", ""))
+        return interview
+    handlers = {
+        "cancel": exit_interview_cancel,
+        "decline": exit_interview_decline,
+        "hold": exit_interview_hold,
+        "close": exit_interview_close,
+        "no_show": exit_interview_no_show,
+    }
+    if action not in handlers:
+        raise errors.NotFound(f"There is no interview action called {action!r}.")
+    return handlers[action](interview=interview, actor=actor)
+
+
+def available_actions(*, interview: ExitInterview, user) -> list[str]:
+    found = selectors.caller_roles(interview=interview, user=user)
+    names = []
+    for action, allowed in ACTION_ROLES.items():
+        if not found & allowed:
+            continue
+        if action == "request_other_time" or action == "reassign":
+            ok = interview.state in (InterviewState.PROPOSED, InterviewState.SCHEDULED) or (
+                action == "request_other_time" and interview.state == InterviewState.NO_SHOW
+            )
+        else:
+            ok = can_proceed(getattr(interview, action))
+        if ok:
+            names.append(action)
+    return names
+
+
+# --- attendee replies (iTIP REPLY and COUNTER from the inbound mail webhook)
+
+
+def exit_interview_record_reply(*, data: bytes | str) -> AttendeeReply:
+    """Record an attendee's REPLY (their PARTSTAT) or COUNTER (a proposed new time, for HR or the interviewer
+    to accept by rescheduling). Matched on UID and attendee address; a reply to an older SEQUENCE, or to an
+    interview no longer scheduled, is kept but not applied. Nothing waits on these."""
+    from integrations.calendar import CalendarParseError, parse_reply
+
+    try:
+        reply = parse_reply(data)
+    except CalendarParseError as exc:
+        raise errors.InvalidInput(str(exc), fields={"calendar": [str(exc)]}) from exc
+    with transaction.atomic():
+        found = ExitInterview.objects.filter(uid=reply.uid).values_list("pk", "departure_id").first()
+        if found is None:
+            raise errors.NotFound("No interview has this UID.")
+        interview = _lock(ExitInterview(pk=found[0], departure_id=found[1]))
+        employee = interview.departure.employee
+        if reply.attendee_email in {employee.email.lower(), (employee.personal_email or "").lower()} - {""}:
+            who = "employee"
+        elif reply.attendee_email == user_email(interview.interviewer).lower():
+            who = "interviewer"
+        else:
+            raise errors.NotFound("The attendee is not invited to this interview.")
+        current = reply.sequence >= interview.sequence and interview.state == InterviewState.SCHEDULED
+        record = AttendeeReply.objects.create(
+            interview=interview,
+            method=reply.method,
+            attendee_email=reply.attendee_email,
+            sequence=reply.sequence,
+            partstat=reply.partstat[:12],
+            proposed_start=reply.start if reply.method == "COUNTER" else None,
+            proposed_end=reply.end if reply.method == "COUNTER" else None,
+            applied=current,
+        )
+        if not current:
+            return record
+        if reply.method == "REPLY" and reply.partstat in (PartStat.ACCEPTED, PartStat.DECLINED, PartStat.TENTATIVE):
+            setattr(interview, f"{who}_partstat", reply.partstat)
+            interview.save(update_fields=[f"{who}_partstat", "updated_at"])
+        elif reply.method == "COUNTER":
+            _notify_change_request(interview, record)
+    return record
+
+
+# --- the interviewer's calendar feed
+
+
+def _feed_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_rotate(*, user) -> str:
+    """Issue a new secret feed token for this interviewer (the old URL stops working). Only its hash is
+    kept, so the returned token is shown once."""
+    if not (roles.is_interviewer_user(user) or roles.is_hr_user(user)):
+        raise errors.PermissionDenied("Only interviewers and HR have an interview calendar feed.")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.update_or_create(
+            user=user, defaults={"token_hash": _feed_hash(token), "created_at": timezone.now(), "revoked_at": None}
+        )
+    return token
+
+
+def calendar_feed_revoke(*, user) -> bool:
+    """Revoke the feed URL; returns whether there was an active one."""
+    return bool(
+        CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), token_hash=_feed_hash(secrets.token_urlsafe(32))
+        )
+    )
+
+
+def calendar_feed_owner(*, token: str):
+    """The user whose active feed has this token, or None."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=_feed_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return feed.user if feed else None

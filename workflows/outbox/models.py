@@ -52,10 +52,38 @@ class ScheduledAction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a sweep claimed the row (status "sending"); a claim older than the lease belongs to a
+    # worker that died, and the next sweep claims the row again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # When a delivery run started sending (no transaction is held open over SMTP or HTTP); another
+    # run seeing a recent value leaves the row alone, so one action is sent once.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
-        indexes = [models.Index(fields=["status", "due_at"], name="outbox_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="outbox_due_idx"),
+            models.Index(fields=["status", "claimed_at"], name="outbox_claim_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class UsedLink(models.Model):
+    """A one-click link from an email that has been acted on; links work once.
+
+    Only a digest of the signed token is stored (the token itself would be a working credential
+    until it expires). Kept here, next to the messages that carry the links, so any app's links
+    can share it.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    action = models.CharField(max_length=40)
+    # The object the link acted on, e.g. "departure:12".
+    subject = models.CharField(max_length=100)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.subject} at {self.used_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from workflows.outbox.models import ActionStatus, Channel, ScheduledAction
@@ -66,14 +67,17 @@ def actions_cancel(*, group: str | None = None, key_prefix: str | None = None, k
     """Cancel pending actions of a group (optionally only some kinds, or keys with a prefix)."""
     if group is None and key_prefix is None:
         raise ValueError("Say which actions to cancel: a group or a key prefix.")
-    qs = ScheduledAction.objects.filter(status=ActionStatus.PENDING)
+    # Claimed by a sweep but not yet being sent counts as pending: it is only waiting in the queue.
+    qs = ScheduledAction.objects.filter(
+        Q(status=ActionStatus.PENDING) | Q(status=ActionStatus.SENDING, attempt_started_at__isnull=True)
+    )
     if group is not None:
         qs = qs.filter(group=group)
     if key_prefix is not None:
         qs = qs.filter(idempotency_key__startswith=key_prefix)
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
-    return qs.update(status=ActionStatus.CANCELLED, updated_at=timezone.now())
+    return qs.update(status=ActionStatus.CANCELLED, claimed_at=None, updated_at=timezone.now())
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:
@@ -86,3 +90,25 @@ def _enqueue_on_commit(ids: list[int]) -> None:
 
     if ids:
         transaction.on_commit(push)
+
+
+def action_retry(*, action: ScheduledAction, actor=None) -> ScheduledAction:
+    """Put a failed action back in line now, with one more attempt allowed; queued on commit.
+
+    Only failed actions can be retried: a pending one is already in line, and a sent or cancelled
+    one must not go out (again) by accident.
+    """
+    from core import errors
+
+    with transaction.atomic():
+        locked = ScheduledAction.objects.select_for_update().get(pk=action.pk)
+        if locked.status != ActionStatus.FAILED:
+            raise errors.TransitionNotAllowed(f"Only a failed action can be retried; this one is {locked.status}.")
+        now = timezone.now()
+        locked.status = ActionStatus.PENDING
+        locked.due_at = now
+        locked.claimed_at = None
+        locked.max_attempts = max(locked.max_attempts, locked.attempts + 1)
+        locked.save(update_fields=["status", "due_at", "claimed_at", "max_attempts", "updated_at"])
+        _enqueue_on_commit([locked.pk])
+    return locked

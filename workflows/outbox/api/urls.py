@@ -1,3 +1,97 @@
-"""URL routes (filled in by its issue)."""
+"""The outbox API for HR: list scheduled actions (e.g. ?status=failed), see errors, retry."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import django_filters
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
+from rest_framework.response import Response
+
+from workflows.outbox import selectors, services
+from workflows.outbox.models import ActionKind, ActionStatus, Channel, ScheduledAction
+
+
+class ActionFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=ActionKind.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    group = django_filters.CharFilter(help_text='e.g. "departure:12" or "interview:3"')
+    recipient = django_filters.CharFilter(lookup_expr="iexact")
+    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+
+    class Meta:
+        model = ScheduledAction
+        fields: list = []
+
+
+class ActionOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScheduledAction
+        fields = [
+            "id",
+            "kind",
+            "handler",
+            "channel",
+            "recipient",
+            "due_at",
+            "group",
+            "payload",
+            "status",
+            "attempts",
+            "max_attempts",
+            "last_error",
+            "created_at",
+            "updated_at",
+            "sent_at",
+            "claimed_at",
+        ]
+        read_only_fields = fields
+
+
+class ActionListApi(ListAPIView):
+    """HR: the outbox's scheduled actions, filterable by status, kind, channel, group, recipient and due time."""
+
+    serializer_class = ActionOutputSerializer
+    filterset_class = ActionFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ScheduledAction.objects.none()
+        return selectors.action_list(user=self.request.user).order_by("-due_at", "-id")
+
+
+class ActionDetailApi(RetrieveAPIView):
+    """HR: one scheduled action with its attempts and last error."""
+
+    serializer_class = ActionOutputSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ScheduledAction.objects.none()
+        return selectors.action_list(user=self.request.user)
+
+
+class ActionRetryApi(GenericAPIView):
+    """HR: send a failed action again now (409 unless it is failed)."""
+
+    serializer_class = ActionOutputSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ScheduledAction.objects.none()
+        return selectors.action_list(user=self.request.user)
+
+    @extend_schema(request=None, responses=ActionOutputSerializer)
+    def post(self, request, pk: int):
+        action = services.action_retry(action=self.get_object(), actor=request.user)
+        return Response(ActionOutputSerializer(action).data)
+
+
+urlpatterns = [
+    path("outbox/actions/", ActionListApi.as_view(), name="outbox-actions"),
+    path("outbox/actions/<int:pk>/", ActionDetailApi.as_view(), name="outbox-action"),
+    path("outbox/actions/<int:pk>/retry/", ActionRetryApi.as_view(), name="outbox-action-retry"),
+]

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks` (make bench) prints figures as ratios against a baseline."""

@@ -1,0 +1,477 @@
+"""Writes for the confidential half of the exit interview: the guide, answers, follow-up surveys,
+retention and key rotation. Each public service is one business action in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from core import errors
+from offboarding.feedback import crypto
+from offboarding.feedback.models import (
+    RATING_NAMES,
+    Answer,
+    FollowUpSurvey,
+    Guide,
+    InterviewResponse,
+    SurveyState,
+)
+from offboarding.feedback.selectors import answers_role, guide_current
+from offboarding.models import ReasonCategory
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GUIDE_PATH = Path(__file__).resolve().parent / "guides" / "default.json"
+LANGUAGES = ("en", "sv")
+FOLLOW_UP_HANDLER = "feedback.follow_up"
+
+# Every encrypted column: (model, field). Rotation and retention walk this list.
+ENCRYPTED_FIELDS = ((Answer, "text"), (InterviewResponse, "notes"), (FollowUpSurvey, "addition"))
+
+
+# --- sealing: ciphertext bound to the row's uuid and the column
+
+
+def seal(instance, field: str, plaintext: str) -> str:
+    return crypto.encrypt(plaintext, table=instance._meta.db_table, row=str(instance.uuid), field=field)
+
+
+def unseal(instance, field: str) -> str:
+    return crypto.decrypt(getattr(instance, field), table=instance._meta.db_table, row=str(instance.uuid), field=field)
+
+
+# --- the guide
+
+
+def guide_validate_content(content) -> dict:
+    """Check a guide's shape: sections with unique keys, each with at least one question, texts in en and sv."""
+    problems: list[str] = []
+    if not isinstance(content, dict) or not isinstance(content.get("sections"), list) or not content["sections"]:
+        raise errors.InvalidInput(fields={"content": ["A guide needs a non-empty list of sections."]})
+    section_keys: set[str] = set()
+    question_keys: set[str] = set()
+    for i, section in enumerate(content["sections"]):
+        where = f"sections[{i}]"
+        if not isinstance(section, dict):
+            problems.append(f"{where} must be an object.")
+            continue
+        key = section.get("key")
+        if not isinstance(key, str) or not key.strip():
+            problems.append(f"{where}.key is required.")
+        elif key in section_keys:
+            problems.append(f"{where}.key {key!r} is used twice.")
+        else:
+            section_keys.add(key)
+        problems += _translations(section.get("title"), f"{where}.title")
+        questions = section.get("questions")
+        if not isinstance(questions, list) or not questions:
+            problems.append(f"{where} needs at least one question.")
+            continue
+        for j, question in enumerate(questions):
+            qwhere = f"{where}.questions[{j}]"
+            qkey = question.get("key") if isinstance(question, dict) else None
+            if not isinstance(qkey, str) or not qkey.strip() or len(qkey) > 80:
+                problems.append(f"{qwhere}.key is required (at most 80 characters).")
+            elif qkey in question_keys:
+                problems.append(f"{qwhere}.key {qkey!r} is used twice.")
+            else:
+                question_keys.add(qkey)
+            problems += _translations(question.get("text") if isinstance(question, dict) else None, f"{qwhere}.text")
+    if problems:
+        raise errors.InvalidInput(fields={"content": problems})
+    return content
+
+
+def _translations(value, where: str) -> list[str]:
+    if not isinstance(value, dict) or any(
+        not isinstance(value.get(lang), str) or not value[lang].strip() for lang in LANGUAGES
+    ):
+        return [f"{where} needs a text in each of {', '.join(LANGUAGES)}."]
+    return []
+
+
+def _digest(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def default_guide_content() -> dict:
+    return json.loads(DEFAULT_GUIDE_PATH.read_text(encoding="utf-8"))
+
+
+def guide_install_default(*, guide_model=Guide) -> tuple[object, bool]:
+    """Install the shipped guide as a new version unless that exact content is installed already.
+
+    `guide_model` lets the data migration pass its historical model; the logic is the same."""
+    content = guide_validate_content(default_guide_content())
+    digest = _digest(content)
+    with transaction.atomic():
+        existing = guide_model.objects.filter(source_digest=digest).order_by("-version").first()
+        if existing is not None:
+            return existing, False
+        latest = guide_model.objects.select_for_update().aggregate(m=Max("version"))["m"] or 0
+        guide = guide_model.objects.create(
+            version=latest + 1, content=content, source_digest=digest, note="Shipped default guide"
+        )
+    return guide, True
+
+
+def guide_create_version(*, content: dict, actor, note: str = "") -> Guide:
+    """HR publishes a new guide version; interviews already answered keep the version they used."""
+    content = guide_validate_content(content)
+    with transaction.atomic():
+        latest = Guide.objects.select_for_update().aggregate(m=Max("version"))["m"] or 0
+        guide = Guide.objects.create(
+            version=latest + 1,
+            content=content,
+            note=note,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+    logger.info("guide version %s created by user %s", guide.version, getattr(actor, "pk", None))
+    return guide
+
+
+# --- answers
+
+EMPLOYEE_EDITABLE_STATES = ("proposed", "scheduled", "declined")
+STAFF_EDITABLE_STATES = ("proposed", "scheduled", "held")
+
+
+def _validate_structured(*, reasons: dict | None, ratings: dict | None) -> dict:
+    fields: dict = {}
+    valid_reasons = set(ReasonCategory.values)
+    if reasons is not None:
+        reason_errors = {}
+        for name, value in reasons.items():
+            if name not in ("primary", "secondary"):
+                reason_errors[name] = ["Unknown field: use primary and secondary."]
+            elif value not in ("", None) and value not in valid_reasons:
+                reason_errors[name] = [f"{value!r} is not a known reason for leaving."]
+        if reasons.get("primary") and reasons.get("primary") == reasons.get("secondary"):
+            reason_errors["secondary"] = ["The secondary reason must differ from the primary one."]
+        if reason_errors:
+            fields["reasons"] = reason_errors
+    if ratings is not None:
+        rating_errors = {}
+        for name, value in ratings.items():
+            if name not in RATING_NAMES:
+                rating_errors[name] = [f"Unknown rating; use one of {', '.join(RATING_NAMES)}."]
+            elif value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5):
+                rating_errors[name] = ["A rating is a whole number from 1 to 5."]
+        if rating_errors:
+            fields["ratings"] = rating_errors
+    return fields
+
+
+def interview_response_write(
+    *,
+    interview,
+    actor,
+    answers: list[dict] | None = None,
+    reasons: dict | None = None,
+    ratings: dict | None = None,
+    would_recommend: bool | None = None,
+    would_return: bool | None = None,
+    notes: str | None = None,
+    provided: frozenset[str] = frozenset(),
+) -> InterviewResponse:
+    """Record answers (an upsert: what is sent changes, what is omitted stays).
+
+    The employee writes before the interview (the pre-interview questionnaire) or after declining
+    it (the written questionnaire), and may change their consent to share at any time. The
+    interviewer and HR with the permission write until the interview is closed; when they change
+    an answer's text the employee's consent to share it lapses, since it was given for other words.
+    Only the employee can give consent. `provided` names the top-level fields the caller sent."""
+    from offboarding.interviews.models import ExitInterview
+
+    with transaction.atomic():
+        interview = ExitInterview.objects.select_for_update().select_related("departure__employee").get(pk=interview.pk)
+        role = answers_role(interview=interview, user=actor)
+        response = InterviewResponse.objects.select_for_update().filter(interview=interview).first()
+        guide = response.guide if response is not None else guide_current()
+        known = set(guide.question_keys())
+
+        fields = _validate_structured(reasons=reasons, ratings=ratings)
+        answer_errors = {}
+        seen = set()
+        for index, item in enumerate(answers or []):
+            key = item.get("question")
+            if key not in known:
+                answer_errors[str(index)] = {"question": [f"{key!r} is not a question of guide v{guide.version}."]}
+            elif key in seen:
+                answer_errors[str(index)] = {"question": [f"{key!r} is answered twice in this request."]}
+            seen.add(key)
+        if answer_errors:
+            fields["answers"] = answer_errors
+        if notes is not None and role == "employee":
+            fields["notes"] = ["Only the interviewer and HR write interview notes."]
+        if fields:
+            raise errors.InvalidInput(fields=fields)
+
+        # Built unsaved first: nothing is stored (and no guide pinned) unless the checks below pass.
+        is_new = response is None
+        if is_new:
+            response = InterviewResponse(interview=interview, guide=guide)
+        existing = {} if is_new else {a.question: a for a in response.answers.all()}
+        current_text = {key: unseal(a, "text") for key, a in existing.items()}
+
+        content_changes = _structured_changes(
+            response,
+            reasons=reasons,
+            ratings=ratings,
+            would_recommend=would_recommend,
+            would_return=would_return,
+            provided=provided,
+        )
+        text_changes = {
+            item["question"]
+            for item in answers or []
+            if (item.get("text") or "") != current_text.get(item["question"], "")
+        }
+        notes_change = notes is not None and notes != unseal(response, "notes")
+        editable_states = EMPLOYEE_EDITABLE_STATES if role == "employee" else STAFF_EDITABLE_STATES
+        if interview.state not in editable_states and (content_changes or text_changes or notes_change):
+            if role == "employee":
+                raise errors.TransitionNotAllowed(
+                    f"The interview is {interview.state}: only your consent to share an answer can change now.",
+                    code="answers_read_only",
+                )
+            raise errors.TransitionNotAllowed(
+                f"The interview is {interview.state}: its answers are read-only.", code="answers_read_only"
+            )
+        if response.text_purged_at and (text_changes or notes_change):
+            raise errors.TransitionNotAllowed("The free text was deleted under the retention policy.", code="purged")
+
+        consent_errors = {}
+        for index, item in enumerate(answers or []):
+            key = item["question"]
+            wants_share = bool(item.get("share_with_manager", False))
+            had_share = existing[key].share_with_manager if key in existing else False
+            if role != "employee" and wants_share and not had_share:
+                consent_errors[str(index)] = {"share_with_manager": ["Only the employee can consent to share."]}
+        if consent_errors:
+            raise errors.InvalidInput(fields={"answers": consent_errors})
+
+        if is_new:
+            response.save()
+        for item in answers or []:
+            key = item["question"]
+            text = item.get("text") or ""
+            answer = existing.get(key) or Answer(response=response, question=key)
+            share = bool(item.get("share_with_manager", False))
+            if role != "employee" and key in text_changes:
+                share = False
+            if key in text_changes:
+                answer.text = seal(answer, "text", text)
+            answer.share_with_manager = share and text != ""
+            answer.updated_by = actor
+            answer.save()
+
+        for name, value in content_changes.items():
+            setattr(response, name, value)
+        if notes_change:
+            response.notes = seal(response, "notes", notes or "")
+        if role == "employee" and (content_changes or text_changes):
+            response.employee_submitted_at = timezone.now()
+        response.save()
+    logger.info("interview %s answers written by user %s (%s)", interview.pk, actor.pk, role)
+    return response
+
+
+def _structured_changes(response, *, reasons, ratings, would_recommend, would_return, provided) -> dict:
+    changes = {}
+    if reasons is not None:
+        for name in ("primary", "secondary"):
+            if name in reasons:
+                value = reasons[name] or ""
+                if getattr(response, f"{name}_reason") != value:
+                    changes[f"{name}_reason"] = value
+    for name, value in (ratings or {}).items():
+        if getattr(response, f"rating_{name}") != value:
+            changes[f"rating_{name}"] = value
+    for name, value in (("would_recommend", would_recommend), ("would_return", would_return)):
+        if name in provided and getattr(response, name) != value:
+            changes[name] = value
+    return changes
+
+
+# --- follow-up surveys
+
+
+def _follow_up_recipient(departure) -> str:
+    employee = departure.employee
+    return employee.personal_email or employee.email
+
+
+def _follow_up_due(departure, offset_days: int) -> datetime.datetime:
+    """The first working moment on or after the day `offset_days` after the last working day, in
+    the employee's own time zone and working hours."""
+    from workflows.outbox.timing import next_working_moment
+
+    employee = departure.employee
+    day = departure.last_working_day + datetime.timedelta(days=offset_days)
+    at = datetime.datetime.combine(day, employee.work_starts, tzinfo=employee.tzinfo)
+    return next_working_moment(
+        at, time_zone=employee.time_zone, country=employee.country, starts=employee.work_starts, ends=employee.work_ends
+    )
+
+
+def _follow_up_key(survey: FollowUpSurvey) -> str:
+    return f"feedback:follow_up:{survey.departure_id}:{survey.offset_days}:r{survey.revision}"
+
+
+def _schedule_survey(survey: FollowUpSurvey) -> None:
+    from workflows.outbox.models import ActionKind
+    from workflows.outbox.services import action_schedule
+
+    action_schedule(
+        kind=ActionKind.FOLLOW_UP,
+        handler=FOLLOW_UP_HANDLER,
+        recipient=_follow_up_recipient(survey.departure),
+        due_at=survey.due_at,
+        key=_follow_up_key(survey),
+        group=f"departure:{survey.departure_id}",
+        payload={"survey": survey.pk},
+    )
+
+
+def follow_ups_schedule(*, departure) -> list[FollowUpSurvey]:
+    """Create (or keep) one survey per settings.FOLLOW_UP_DAYS offset and put each in the outbox."""
+    surveys = []
+    with transaction.atomic():
+        for offset in sorted(set(settings.FOLLOW_UP_DAYS)):
+            survey, created = FollowUpSurvey.objects.get_or_create(
+                departure=departure, offset_days=offset, defaults={"due_at": _follow_up_due(departure, offset)}
+            )
+            survey.departure = departure
+            if created or survey.state == SurveyState.PENDING:
+                _schedule_survey(survey)
+            surveys.append(survey)
+    return surveys
+
+
+def follow_ups_move(*, departure) -> int:
+    """The last working day changed: cancel the scheduled emails and schedule them again at the new dates."""
+    from workflows.outbox.services import actions_cancel
+
+    moved = 0
+    with transaction.atomic():
+        actions_cancel(key_prefix=f"feedback:follow_up:{departure.pk}:")
+        for survey in FollowUpSurvey.objects.select_for_update().filter(departure=departure, state=SurveyState.PENDING):
+            survey.departure = departure
+            survey.due_at = _follow_up_due(departure, survey.offset_days)
+            survey.revision += 1
+            survey.save(update_fields=["due_at", "revision"])
+            _schedule_survey(survey)
+            moved += 1
+    return moved
+
+
+def follow_ups_cancel(*, departure) -> int:
+    """The departure was cancelled: no surveys go out, and unanswered links stop working."""
+    from workflows.outbox.services import actions_cancel
+
+    with transaction.atomic():
+        actions_cancel(key_prefix=f"feedback:follow_up:{departure.pk}:")
+        return FollowUpSurvey.objects.filter(departure=departure, state=SurveyState.PENDING).update(
+            state=SurveyState.CANCELLED
+        )
+
+
+def follow_up_survey_answer(
+    *,
+    survey: FollowUpSurvey,
+    reasons: dict | None = None,
+    ratings: dict | None = None,
+    would_recommend: bool | None = None,
+    would_return: bool | None = None,
+    addition: str = "",
+) -> FollowUpSurvey:
+    """Record the one answer a survey link allows; a second submission is a conflict and changes nothing."""
+    fields = _validate_structured(reasons=reasons, ratings=ratings)
+    if fields:
+        raise errors.InvalidInput(fields=fields)
+    with transaction.atomic():
+        survey = FollowUpSurvey.objects.select_for_update().get(pk=survey.pk)
+        if survey.state == SurveyState.ANSWERED:
+            raise errors.Conflict("This survey has already been answered. Thank you!", code="survey_answered")
+        if survey.state == SurveyState.CANCELLED:
+            raise errors.Conflict("This survey is no longer open.", code="survey_cancelled")
+        reasons = reasons or {}
+        survey.primary_reason = reasons.get("primary") or ""
+        survey.secondary_reason = reasons.get("secondary") or ""
+        for name in RATING_NAMES:
+            setattr(survey, f"rating_{name}", (ratings or {}).get(name))
+        survey.would_recommend = would_recommend
+        survey.would_return = would_return
+        survey.addition = seal(survey, "addition", addition or "")
+        survey.state = SurveyState.ANSWERED
+        survey.answered_at = timezone.now()
+        survey.save()
+    logger.info("follow-up survey %s answered", survey.pk)
+    return survey
+
+
+# --- retention
+
+
+def answers_purge_expired(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Delete the free text of departures whose last working day is more than
+    settings.ANSWER_RETENTION_DAYS ago; reasons, ratings and yes/no answers stay for reports."""
+    today = today or timezone.localdate()
+    cutoff = today - datetime.timedelta(days=settings.ANSWER_RETENTION_DAYS)
+    now = timezone.now()
+    with transaction.atomic():
+        expired = Q(interview__departure__last_working_day__lt=cutoff)
+        responses = InterviewResponse.objects.filter(expired, text_purged_at__isnull=True)
+        response_ids = list(responses.values_list("id", flat=True))
+        answers = (
+            Answer.objects.filter(response_id__in=response_ids)
+            .exclude(text="")
+            .update(text="", share_with_manager=False, updated_at=now)
+        )
+        notes = InterviewResponse.objects.filter(id__in=response_ids).update(notes="", text_purged_at=now)
+        surveys = (
+            FollowUpSurvey.objects.filter(departure__last_working_day__lt=cutoff, text_purged_at__isnull=True)
+            .exclude(state=SurveyState.PENDING)
+            .update(addition="", text_purged_at=now)
+        )
+    counts = {"responses": notes, "answers": answers, "surveys": surveys}
+    logger.info("retention purge before %s: %s", cutoff.isoformat(), counts)
+    return counts
+
+
+# --- key rotation
+
+
+def confidential_rotate_batch(*, model, field: str, batch_size: int = 500, after_pk: int = 0) -> tuple[int, int | None]:
+    """Re-encrypt up to `batch_size` rows of one column to the newest key, in pk order after `after_pk`.
+
+    Returns (rows re-encrypted, last pk seen or None when done). Rows already on the newest key are
+    not selected, so an interrupted run resumes where it stopped."""
+    prefix = crypto.key_ring().prefix()
+    with transaction.atomic():
+        rows = list(
+            model.objects.select_for_update()
+            .filter(pk__gt=after_pk)
+            .exclude(**{field: ""})
+            .exclude(**{f"{field}__startswith": prefix})
+            .order_by("pk")[:batch_size]
+        )
+        for row in rows:
+            setattr(row, field, seal(row, field, unseal(row, field)))
+        if rows:
+            model.objects.bulk_update(rows, [field])
+    return len(rows), (rows[-1].pk if rows else None)
+
+
+def confidential_pending_rotation(*, model, field: str) -> int:
+    prefix = crypto.key_ring().prefix()
+    return model.objects.exclude(**{field: ""}).exclude(**{f"{field}__startswith": prefix}).count()

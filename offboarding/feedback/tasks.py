@@ -1,0 +1,11 @@
+"""Celery tasks of the feedback area: thin wrappers around services, safe to run twice."""
+
+from celery import shared_task
+
+from offboarding.feedback import services
+
+
+@shared_task(name="feedback.purge_expired_answers")
+def purge_expired_answers() -> dict:
+    """Delete free text past the retention period (settings.ANSWER_RETENTION_DAYS); counts only."""
+    return services.answers_purge_expired()

@@ -1,0 +1,441 @@
+"""Exit interview scheduling API: schedule, read, slots, actions, the current invite, attendee replies and
+the interviewer's calendar feed. The confidential answers are served by offboarding.feedback."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core import errors
+from core.api import Pagination
+from offboarding import roles
+from offboarding import selectors as departure_selectors
+from offboarding.interviews import renderers as interview_renderers
+from offboarding.interviews import selectors, services
+from offboarding.interviews.models import AttendeeReply, ExitInterview
+
+User = get_user_model()
+
+
+class CalendarParser(BaseParser):
+    """A raw text/calendar body, as an inbound mail webhook posts an iTIP part."""
+
+    media_type = "text/calendar"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read()
+
+
+class CalendarRenderer(BaseRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes | str):
+            return data
+        return json.dumps(data).encode()  # an error body, when the client asked for text/calendar
+
+
+def _ics_response(body: bytes, *, method: str | None, filename: str) -> HttpResponse:
+    content_type = "text/calendar; charset=utf-8" + (f"; method={method}" if method else "")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- shapes
+
+
+class InterviewerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return interview_renderers.display_name(user)
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AttendeeReply
+        fields = ["id", "method", "attendee_email", "proposed_start", "proposed_end", "note", "received_at"]
+        read_only_fields = fields
+
+
+class InterviewOutputSerializer(serializers.ModelSerializer):
+    """What HR, the assigned interviewer and the employee see. Times are UTC."""
+
+    interviewer = InterviewerSerializer(read_only=True)
+    employee_partstat = serializers.CharField(read_only=True, help_text="NEEDS-ACTION, ACCEPTED, DECLINED, TENTATIVE")
+    interviewer_partstat = serializers.CharField(read_only=True, help_text="As employee_partstat.")
+    available_actions = serializers.SerializerMethodField()
+    proposals = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExitInterview
+        fields = [
+            "id",
+            "departure",
+            "state",
+            "start",
+            "end",
+            "interviewer",
+            "uid",
+            "sequence",
+            "location",
+            "video_link",
+            "employee_partstat",
+            "interviewer_partstat",
+            "available_actions",
+            "proposals",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_available_actions(self, obj) -> list[str]:
+        return services.available_actions(interview=obj, user=self.context["request"].user)
+
+    def get_proposals(self, obj) -> list[dict]:
+        """Requests for another time (COUNTERs and the employee's own), for HR and the interviewer."""
+        found = selectors.caller_roles(interview=obj, user=self.context["request"].user)
+        if not found & {"hr", "interviewer"}:
+            return []
+        return ProposalSerializer(selectors.counter_proposals(interview=obj), many=True).data
+
+
+class InterviewStateSerializer(serializers.ModelSerializer):
+    """What the employee's managers see: that the interview exists and its state, nothing more."""
+
+    class Meta:
+        model = ExitInterview
+        fields = ["id", "state"]
+        read_only_fields = fields
+
+
+def interview_data(interview: ExitInterview, level: str, request) -> dict:
+    if level == selectors.FULL:
+        return InterviewOutputSerializer(interview, context={"request": request}).data
+    return InterviewStateSerializer(interview).data
+
+
+def _require_participant(interview: ExitInterview, user, what: str) -> None:
+    if not selectors.caller_roles(interview=interview, user=user) & {"hr", "interviewer", "employee"}:
+        raise errors.PermissionDenied(f"Only the participants and HR may see {what}.")
+
+
+# --- scheduling
+
+
+class ScheduleInputSerializer(serializers.Serializer):
+    interviewer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A user in the interviewer or HR group; chosen by load when left out.",
+    )
+    start = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="UTC; the first free slot when left out."
+    )
+    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240, default=None)
+    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
+    video_link = serializers.URLField(required=False, allow_blank=True, default="")
+    offer_reference = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="HR's override of the reference policy for this case (null: the default policy).",
+    )
+
+
+class DepartureInterviewApi(APIView):
+    """The departure's exit interview: GET the latest one; POST (HR) schedules it."""
+
+    @extend_schema(responses=InterviewOutputSerializer)
+    def get(self, request, pk: int):
+        departure = departure_selectors.departure_get(user=request.user, pk=pk)
+        interview = selectors.exit_interview_latest_for(departure=departure)
+        level = selectors.exit_interview_visibility(interview=interview, user=request.user) if interview else None
+        if level is None:
+            raise errors.NotFound("This departure has no interview you can see.")
+        return Response(interview_data(interview, level, request))
+
+    @extend_schema(request=ScheduleInputSerializer, responses={201: InterviewOutputSerializer})
+    def post(self, request, pk: int):
+        """Schedule the exit interview (HR): `{interviewer?, start?}`; without `start`, the first free slot
+        in the window. 400 when the interviewer is in the employee's management chain; 409 when the
+        departure is not approved or already has an active interview; 422 when no slot is free."""
+        departure = departure_selectors.departure_get(user=request.user, pk=pk)
+        data = ScheduleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        minutes = values.pop("duration_minutes")
+        interview = services.exit_interview_schedule(
+            departure=departure,
+            actor=request.user,
+            duration=datetime.timedelta(minutes=minutes) if minutes else None,
+            **values,
+        )
+        interview, level = selectors.exit_interview_get(user=request.user, pk=interview.pk)
+        return Response(interview_data(interview, level, request), status=status.HTTP_201_CREATED)
+
+
+class InterviewListApi(APIView):
+    """The interviews you take part in (HR: all), soonest first; `?state=scheduled` filters."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, many=True, description="One or more interview states.")],
+        responses=InterviewOutputSerializer(many=True),
+    )
+    def get(self, request):
+        states = request.query_params.getlist("state")
+        qs = selectors.exit_interview_list(user=request.user, state=states or None)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        data = InterviewOutputSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+class InterviewDetailApi(APIView):
+    """One interview. HR, the interviewer and the employee see its time, people, UID and SEQUENCE (UTC);
+    the employee's managers see its state only; anyone else gets 404."""
+
+    @extend_schema(responses=InterviewOutputSerializer)
+    def get(self, request, pk: int):
+        interview, level = selectors.exit_interview_get(user=request.user, pk=pk)
+        return Response(interview_data(interview, level, request))
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    employee_local = serializers.CharField()
+    interviewer_local = serializers.CharField()
+
+
+class InterviewSlotsApi(APIView):
+    """Free slots inside both people's working hours and time zones, on business days, in the window
+    (default: the last two weeks of notice, never the last day), avoiding the interviewer's other interviews."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (employee's local date)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive."),
+            OpenApiParameter("duration", OpenApiTypes.INT, description="Minutes (default 60)."),
+        ],
+        responses=SlotSerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        interview, _ = selectors.exit_interview_get(user=request.user, pk=pk)
+        _require_participant(interview, request.user, "the free slots")
+        params = SlotQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        minutes = params.validated_data.get("duration")
+        found = selectors.exit_interview_slots(
+            interview=interview,
+            first=params.validated_data.get("from"),
+            last=params.validated_data.get("to"),
+            duration=datetime.timedelta(minutes=minutes) if minutes else None,
+        )
+        employee_hours = interview_renderers.hours_of_employee(interview.departure.employee)
+        interviewer_hours = interview_renderers.hours_of_user(interview.interviewer)
+        rows = [
+            {
+                "start": start,
+                "end": end,
+                "employee_local": start.astimezone(employee_hours.tzinfo).isoformat(),
+                "interviewer_local": start.astimezone(interviewer_hours.tzinfo).isoformat(),
+            }
+            for start, end in found
+        ]
+        return Response(SlotSerializer(rows, many=True).data)
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    MAX_DAYS = 62
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so the fields are added by name.
+        self.fields["from"] = serializers.DateField(required=False)
+        self.fields["to"] = serializers.DateField(required=False)
+        self.fields["duration"] = serializers.IntegerField(required=False, min_value=15, max_value=240)
+
+    def validate(self, attrs):
+        first, last = attrs.get("from"), attrs.get("to")
+        if first and last and (last - first).days > self.MAX_DAYS:
+            raise serializers.ValidationError({"to": [f"Ask for at most {self.MAX_DAYS} days at a time."]})
+        return attrs
+
+
+class ActionInputSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(required=False, help_text="reschedule: the new start (UTC).")
+    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
+    interviewer = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False, help_text="reassign: the new interviewer."
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="request_other_time only: the employee's note to HR and the interviewer (kept in the app, "
+        "never emailed, never on the departure's history).",
+    )
+
+
+ACTIONS = list(services.ACTION_ROLES)
+
+
+class InterviewActionApi(APIView):
+    """Run an action: `reschedule` {start} (HR, interviewer; the employee picks from the slots),
+    `request_other_time` {note} (the employee), `reassign` {interviewer} (HR), `cancel` (HR, interviewer),
+    `decline` (the employee or HR), `hold`, `close`, `no_show` (interviewer or HR). 409 when not allowed now."""
+
+    action_name = ""
+
+    @extend_schema(request=ActionInputSerializer, responses=InterviewOutputSerializer)
+    def post(self, request, pk: int):
+        interview, level = selectors.exit_interview_get(user=request.user, pk=pk)
+        data = ActionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        if self.action_name == "reschedule" and "start" not in values:
+            raise errors.InvalidInput(fields={"start": ["A start time is required."]})
+        if self.action_name == "reassign" and "interviewer" not in values:
+            raise errors.InvalidInput(fields={"interviewer": ["Say who interviews instead."]})
+        if values.get("duration_minutes"):
+            values["duration"] = datetime.timedelta(minutes=values.pop("duration_minutes"))
+        services.exit_interview_run_action(
+            interview=interview, action=self.action_name, actor=request.user, data=values
+        )
+        interview, level = selectors.exit_interview_get(user=request.user, pk=pk)
+        return Response(interview_data(interview, level, request))
+
+
+class InterviewInviteApi(APIView):
+    """The current invite as text/calendar: METHOD:REQUEST while the interview stands, METHOD:CANCEL
+    once it is cancelled or declined. For the participants and HR."""
+
+    renderer_classes = [CalendarRenderer, JSONRenderer]
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        interview, _ = selectors.exit_interview_get(user=request.user, pk=pk)
+        _require_participant(interview, request.user, "the invite")
+        if interview.start is None:
+            raise errors.NotFound("This interview has no time yet.")
+        language = services.user_language(request.user)
+        body, method = interview_renderers.interview_ics(interview, language=language)
+        return _ics_response(body, method=method, filename="invite.ics")
+
+
+# --- attendee replies
+
+
+class ReplyOutputSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AttendeeReply
+        fields = [
+            "id",
+            "interview",
+            "method",
+            "attendee_email",
+            "sequence",
+            "partstat",
+            "proposed_start",
+            "proposed_end",
+            "status",
+        ]
+        read_only_fields = fields
+
+    def get_status(self, obj) -> str:
+        return "recorded" if obj.applied else "ignored"
+
+
+class InterviewRepliesApi(APIView):
+    """Inbound iTIP REPLY or COUNTER (`Content-Type: text/calendar`), as the organizer mailbox's inbound
+    mail webhook posts it. Authenticate as a service user in the HR group (`Authorization: Token ...`).
+    Matched on UID and attendee address; a reply to an older SEQUENCE is kept but ignored (`status`)."""
+
+    parser_classes = [CalendarParser, JSONParser]
+
+    @extend_schema(
+        request={"text/calendar": OpenApiTypes.BINARY},
+        responses={200: ReplyOutputSerializer, 400: OpenApiResponse(description="Not an iTIP REPLY or COUNTER.")},
+    )
+    def post(self, request):
+        if not roles.is_hr_user(request.user):
+            raise errors.PermissionDenied("Only the HR mail integration may post replies.")
+        body = request.data
+        if isinstance(body, dict):
+            body = body.get("calendar", "")
+        if not body:
+            raise errors.InvalidInput(fields={"calendar": ["Send the text/calendar part as the body."]})
+        record = services.exit_interview_record_reply(data=body)
+        return Response(ReplyOutputSerializer(record).data)
+
+
+# --- the interviewer's calendar feed
+
+
+class FeedUrlApi(APIView):
+    """Your interview calendar feed. GET says whether one is active; POST issues a new secret URL
+    (shown once; any earlier URL stops working); DELETE revokes it."""
+
+    @extend_schema(responses=inline_serializer("FeedStatus", {"active": serializers.BooleanField()}))
+    def get(self, request):
+        return Response({"active": selectors.calendar_feed_active(user=request.user)})
+
+    @extend_schema(request=None, responses=inline_serializer("FeedUrl", {"url": serializers.URLField()}))
+    def post(self, request):
+        from django.conf import settings
+
+        token = services.calendar_feed_rotate(user=request.user)
+        return Response({"url": f"{settings.SITE_URL}/api/v1/calendar/feeds/{token}.ics"})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        services.calendar_feed_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FeedApi(APIView):
+    """An interviewer's interviews as a subscribable .ics feed; the secret URL is the credential."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [CalendarRenderer, JSONRenderer]
+
+    @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
+    def get(self, request, token: str):
+        owner = services.calendar_feed_owner(token=token)
+        if owner is None:
+            raise errors.NotFound("No such feed.")
+        language = services.user_language(owner)
+        meetings = [
+            interview_renderers.interview_meeting(
+                interview, language=language, attendees=(), cancelled=interview.state in ("cancelled", "declined")
+            )
+            for interview in selectors.interviews_for_feed(user=owner)
+        ]
+        from integrations.calendar import build_feed
+
+        body = build_feed(meetings, name=interview_renderers.SUMMARY.get(language, "Exit interviews"))
+        return _ics_response(body, method=None, filename="interviews.ics")

@@ -1,0 +1,203 @@
+"""Signed, expiring one-click links in approval emails: approve, reject, open.
+
+A link's token is django.core.signing output (HMAC with SECRET_KEY, a salt of its own, and a
+timestamp) carrying the action, the departure id and the id of the user the email went to. It
+expires after LINK_MAX_AGE and works once: a use is recorded as a UsedLink row (a digest of the
+token, never the token) in the same transaction as the change it made, so a second use, even a
+concurrent one, finds it and changes nothing. The departure's state is checked as well, so the
+approve link of an already approved departure says so even if that link was never used.
+
+The holder of a link acts as the user it was sent to; the user's right to approve is checked
+again when the link is used, so a manager who moved on in the meantime cannot act.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import IntegrityError, transaction
+
+from core import errors
+from offboarding import roles
+from offboarding.models import Departure, DepartureState
+from workflows.outbox.models import UsedLink
+
+SALT = "offboarding.links.departure"
+LINK_MAX_AGE = datetime.timedelta(days=7)
+APPROVE = "approve"
+REJECT = "reject"
+OPEN = "open"
+ACTIONS = (APPROVE, REJECT, OPEN)
+# Actions that change something, and so work once.
+SINGLE_USE = (APPROVE, REJECT)
+
+
+class LinkError(errors.ApplicationError):
+    """The link cannot be used."""
+
+    status = 400
+
+
+class LinkExpired(LinkError):
+    """This link has expired."""
+
+    code = "link_expired"
+
+
+class LinkInvalid(LinkError):
+    """This link is not valid."""
+
+    code = "link_invalid"
+
+
+class LinkUsed(LinkError):
+    """This link has already been used."""
+
+    code = "link_used"
+    status = 409
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    action: str
+    departure_id: int
+    user_id: int | None
+    token: str
+
+    @property
+    def digest(self) -> str:
+        return token_digest(self.token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_token(*, action: str, departure_id: int, user_id: int | None) -> str:
+    """A signed token for one action on one departure, for the user it is sent to."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown link action {action!r}.")
+    return signing.dumps({"a": action, "d": departure_id, "u": user_id}, salt=SALT, compress=True)
+
+
+def link_url(*, action: str, departure_id: int, user_id: int | None) -> str:
+    """The absolute URL (settings.SITE_URL) of a one-click link."""
+    token = link_token(action=action, departure_id=departure_id, user_id=user_id)
+    return f"{settings.SITE_URL}/api/v1/links/{token}/"
+
+
+def link_urls(*, departure_id: int, user_id: int | None) -> dict[str, str]:
+    """approve, reject and open links for one recipient of an approval email."""
+    return {action: link_url(action=action, departure_id=departure_id, user_id=user_id) for action in ACTIONS}
+
+
+def link_read(token: str, *, max_age: datetime.timedelta = LINK_MAX_AGE) -> LinkClaims:
+    """Verify a token's signature and age; raises LinkExpired or LinkInvalid."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise LinkExpired() from exc
+    except signing.BadSignature as exc:
+        raise LinkInvalid() from exc
+    try:
+        claims = LinkClaims(action=data["a"], departure_id=int(data["d"]), user_id=data.get("u"), token=token)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LinkInvalid() from exc
+    if claims.action not in ACTIONS:
+        raise LinkInvalid()
+    return claims
+
+
+def link_user(claims: LinkClaims):
+    """The active user the link was sent to, or None."""
+    if claims.user_id is None:
+        return None
+    return get_user_model().objects.filter(pk=claims.user_id, is_active=True).first()
+
+
+def link_used_at(claims: LinkClaims) -> datetime.datetime | None:
+    use = UsedLink.objects.filter(digest=claims.digest).only("used_at").first()
+    return use.used_at if use else None
+
+
+def link_check(claims: LinkClaims) -> tuple[Departure, object]:
+    """What a confirmation page needs: the departure and the acting user, if the link may be used now.
+
+    Raises LinkUsed, NotFound, PermissionDenied or TransitionNotAllowed with a message for the page.
+    """
+    departure = Departure.objects.select_related("employee").filter(pk=claims.departure_id).first()
+    if departure is None:
+        raise errors.NotFound("This departure no longer exists.")
+    user = link_user(claims)
+    if user is None or not roles.can_approve_departure(departure, user):
+        raise errors.PermissionDenied("This link's recipient may no longer act on this departure.")
+    if claims.action in SINGLE_USE:
+        if link_used_at(claims) is not None:
+            raise LinkUsed()
+        if departure.state != DepartureState.NOTICE:
+            raise errors.TransitionNotAllowed(
+                f"This departure is no longer waiting for approval (it is {departure.get_state_display().lower()})."
+            )
+    return departure, user
+
+
+def link_use(*, token: str, note: str = "") -> tuple[str, Departure]:
+    """Perform the link's action (approve or reject) once; returns (action, departure).
+
+    Everything happens in one transaction with the UsedLink row, so a failure (the departure was
+    approved meanwhile, the link was used by a concurrent request) changes nothing.
+    """
+    from offboarding import services
+
+    claims = link_read(token)
+    if claims.action not in SINGLE_USE:
+        raise LinkInvalid("This link does not perform an action.")
+    with transaction.atomic():
+        departure, user = link_check(claims)
+        try:
+            with transaction.atomic():
+                UsedLink.objects.create(
+                    digest=claims.digest,
+                    action=claims.action,
+                    subject=f"departure:{claims.departure_id}",
+                    user_id=claims.user_id,
+                )
+        except IntegrityError as exc:
+            raise LinkUsed() from exc
+        if claims.action == APPROVE:
+            departure = services.departure_approve(
+                departure=departure, actor=user, note=note or "Approved from the email link."
+            )
+        else:
+            departure = departure_approval_reject(departure=departure, actor=user, note=note)
+    return claims.action, departure
+
+
+def departure_approval_reject(*, departure: Departure, actor, note: str = "") -> Departure:
+    """The manager rejects the departure plan: recorded in the history, HR told; it stays in notice.
+
+    HR then fixes the plan (e.g. the last working day) and approves, or asks the manager again.
+    """
+    from offboarding import messages, services
+
+    with transaction.atomic():
+        locked = services.departure_lock(departure.pk)
+        if not roles.can_approve_departure(locked, actor):
+            raise errors.PermissionDenied("You may not reject this departure plan.")
+        if locked.state != DepartureState.NOTICE:
+            raise errors.TransitionNotAllowed(f"A departure in state '{locked.state}' is not waiting for approval.")
+        services.history_record(
+            departure=locked,
+            transition="approval_rejected",
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=actor,
+            note=note or "Rejected from the email link.",
+        )
+        messages.departure_messages_rejected(departure=locked, actor=actor)
+    return locked

@@ -1,0 +1,123 @@
+"""Fixtures of the feedback tests: an interview with its people, readers with and without the
+permission, and helpers to write answers as a given role."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from offboarding import roles, services
+from offboarding.interviews.models import ExitInterview
+from tests.factories import UserFactory
+
+SECRET = "the-coffee-machine-zebra-7731"  # a sentinel that must never leak
+SECRET_NOTE = "interviewer-private-note-quokka-5519"
+SHARED = "please-tell-my-manager-platypus-2288"
+
+
+def grant_read_answers(user) -> None:
+    app_label, codename = roles.READ_ANSWERS_PERMISSION.split(".")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+@pytest.fixture
+def hr_reader(org):
+    user = UserFactory(username="hr_reader", groups=[roles.HR])
+    grant_read_answers(user)
+    return user
+
+
+@pytest.fixture
+def other_interviewer(org):
+    return UserFactory(username="interviewer2", groups=[roles.INTERVIEWER])
+
+
+@pytest.fixture
+def departure(org):
+    """A departure for `employee`, started and approved through the real services."""
+    departure = services.departure_start(
+        employee=org.employee_record,
+        kind="resignation",
+        notice_date=datetime.date(2026, 11, 2),
+        last_working_day=datetime.date(2026, 12, 18),
+        reason="career",
+        actor=org.hr,
+    )
+    return services.departure_approve(departure=departure, actor=org.manager)
+
+
+@pytest.fixture
+def make_interview(org):
+    def make(departure, *, state="scheduled", interviewer=None):
+        start = datetime.datetime(2026, 12, 10, 9, 0, tzinfo=datetime.UTC)
+        return ExitInterview.objects.create(
+            departure=departure,
+            interviewer=interviewer or org.interviewer,
+            state=state,
+            start=start,
+            end=start + datetime.timedelta(hours=1),
+        )
+
+    return make
+
+
+@pytest.fixture
+def interview(departure, make_interview):
+    return make_interview(departure)
+
+
+@pytest.fixture
+def answered(interview, org, api):
+    """The interview with answers: one private, one the employee shares, structured answers and notes."""
+    put = api(org.employee).put(
+        f"/api/v1/interviews/{interview.pk}/responses/",
+        {
+            "answers": [
+                {"question": "reasons.decision", "text": SECRET, "share_with_manager": False},
+                {"question": "suggestions.change", "text": SHARED, "share_with_manager": True},
+            ],
+            "reasons": {"primary": "career", "secondary": "compensation"},
+            "ratings": {"role": 4, "manager": 2},
+            "would_recommend": True,
+            "would_return": False,
+        },
+        format="json",
+    )
+    assert put.status_code == 200, put.content
+    notes = api(org.interviewer).put(
+        f"/api/v1/interviews/{interview.pk}/responses/", {"notes": SECRET_NOTE}, format="json"
+    )
+    assert notes.status_code == 200, notes.content
+    interview.refresh_from_db()
+    return interview
+
+
+@pytest.fixture
+def task_messages():
+    """Point Celery at an in-process memory broker and record every task message published."""
+    from celery.signals import before_task_publish
+
+    from config.celery import app
+
+    published: list[dict] = []
+
+    def record(sender=None, body=None, headers=None, **kwargs):
+        published.append({"task": sender, "body": body, "headers": headers})
+
+    def point(url: str) -> None:
+        app.conf.broker_url = url
+        if app._pool is not None:
+            app._pool.force_close_all()
+            app._pool = None
+        app.__dict__.pop("amqp", None)
+
+    previous = app.conf.broker_url
+    point("memory://")
+    before_task_publish.connect(record, weak=False)
+    try:
+        yield published
+    finally:
+        before_task_publish.disconnect(record)
+        point(previous)

@@ -1,0 +1,274 @@
+"""CSV bulk start: row validation, the per-row report, bulk queries, the API and the command."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from offboarding import messages
+from offboarding.imports import ImportRow, departures_import
+from offboarding.models import Departure, DepartureHistory, Employee
+from workflows.models import Step, Workflow
+from workflows.outbox.models import ScheduledAction
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "employee_external_id,kind,notice_date,last_working_day,reason"
+URL = "/api/v1/departures/import/"
+
+
+def make_employees(count: int, *, manager=None, prefix="B") -> list[Employee]:
+    return Employee.objects.bulk_create(
+        [
+            Employee(
+                external_id=f"{prefix}{n:05d}",
+                name=f"Bulk {n}",
+                email=f"{prefix.lower()}{n}@example.com",
+                manager=manager,
+                department="Engineering",
+            )  # fmt: skip
+            for n in range(count)
+        ]
+    )
+
+
+def csv_of(*lines: str) -> str:
+    return "\n".join([HEADER, *lines]) + "\n"
+
+
+def good(external_id: str, reason: str = "restructuring") -> str:
+    return f"{external_id},termination,2026-11-02,2027-01-29,{reason}"
+
+
+def post_csv(api, user, text: str, *, as_file=True):
+    client = api(user)
+    if as_file:
+        upload = SimpleUploadedFile("departures.csv", text.encode(), content_type="text/csv")
+        return client.post(URL, {"file": upload}, format="multipart")
+    return client.post(URL, data=text, content_type="text/csv")
+
+
+def test_mixed_rows_start_the_good_ones_and_report_the_bad_ones_with_line_and_reason(org, api, frozen):
+    a, b = make_employees(2)
+    text = csv_of(
+        good(a.external_id),  # line 2
+        "NOBODY,resignation,2026-11-02,2027-01-29,",  # line 3
+        f"{b.external_id},fired,2026-11-02,2027-01-29,",  # line 4
+        f"{org.employee_record.external_id},resignation,2026-11-02,2026-10-01,",  # line 5
+        f"{org.manager2_record.external_id},resignation,02/11/2026,2027-01-29,",  # line 6
+        f"{org.ceo_record.external_id},resignation,2026-11-02,2027-01-29,secret-reason",  # line 7
+    )
+
+    response = post_csv(api, org.hr, text)
+
+    assert response.status_code == 200, response.data
+    assert (response.data["rows"], response.data["created"], response.data["failed"]) == (6, 1, 5)
+    errors = {e["line"]: e["reason"] for e in response.data["errors"]}
+    assert set(errors) == {3, 4, 5, 6, 7}
+    assert "no employee" in errors[3]
+    assert "kind 'fired'" in errors[4]
+    assert "before notice_date" in errors[5]
+    assert "notice_date '02/11/2026' is not an ISO date" in errors[6]
+    assert "reason 'secret-reason'" in errors[7]
+    departure = Departure.objects.get()
+    assert departure.employee == a and departure.reason == "restructuring"
+    assert departure.workflow is not None
+    assert response.data["departures"] == [departure.pk]
+
+
+def test_a_bad_row_leaves_no_half_made_departure(org, api, frozen):
+    text = csv_of("NOBODY,resignation,2026-11-02,2027-01-29,")
+
+    post_csv(api, org.hr, text)
+
+    assert not Departure.objects.exists()
+    assert not DepartureHistory.objects.exists()
+    assert not Workflow.objects.exists()
+
+
+def test_the_same_employee_twice_fails_both_rows(org, api, frozen):
+    (a,) = make_employees(1)
+
+    response = post_csv(api, org.hr, csv_of(good(a.external_id), good(a.external_id)))
+
+    assert response.data["created"] == 0
+    assert [e["line"] for e in response.data["errors"]] == [2, 3]
+    assert all("more than one row" in e["reason"] for e in response.data["errors"])
+
+
+def test_an_employee_with_an_open_departure_is_reported(org, api, frozen):
+    (a,) = make_employees(1)
+    post_csv(api, org.hr, csv_of(good(a.external_id)))
+
+    response = post_csv(api, org.hr, csv_of(good(a.external_id)))
+
+    assert response.data["errors"][0]["reason"] == "this employee already has an open departure"
+    assert Departure.objects.count() == 1
+
+
+def test_a_row_with_the_wrong_number_of_columns_is_reported_not_fatal(org, api, frozen):
+    (a,) = make_employees(1)
+
+    response = post_csv(api, org.hr, csv_of("X,resignation", good(a.external_id)))
+
+    assert response.data["created"] == 1
+    assert response.data["errors"] == [
+        {"line": 2, "employee_external_id": "X", "reason": "the row has 2 columns, expected 5"}
+    ]
+
+
+def test_a_text_csv_body_works_like_a_file(org, api, frozen):
+    (a,) = make_employees(1)
+
+    response = post_csv(api, org.hr, csv_of(good(a.external_id)), as_file=False)
+
+    assert response.status_code == 200, response.data
+    assert response.data["created"] == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["employee,kind,notice,last,reason\nE1,resignation,2026-11-02,2027-01-29,\n", "", HEADER + "\n"],
+    ids=["wrong-header", "empty", "header-only"],
+)
+def test_a_wrong_header_or_empty_file_gets_400(org, api, text):
+    response = post_csv(api, org.hr, text)
+
+    assert response.status_code == 400
+    assert not Departure.objects.exists()
+
+
+def test_a_request_without_a_file_gets_400(org, api):
+    response = api(org.hr).post(URL, {}, format="multipart")
+
+    assert response.status_code == 400
+    assert "file" in response.data["fields"]
+
+
+@pytest.mark.parametrize("who", ["manager", "employee", "interviewer", "it", "payroll", "ceo"])
+def test_only_hr_imports(org, api, who):
+    (a,) = make_employees(1)
+
+    response = post_csv(api, getattr(org, who), csv_of(good(a.external_id)))
+
+    assert response.status_code == 403
+    assert not Departure.objects.exists()
+
+
+def test_anonymous_gets_401(org, api):
+    assert post_csv(api, None, csv_of(good("X"))).status_code == 401
+
+
+def test_history_rows_name_the_importing_hr_user(org, api, frozen):
+    (a,) = make_employees(1)
+
+    post_csv(api, org.hr, csv_of(good(a.external_id)))
+
+    row = DepartureHistory.objects.get()
+    assert (row.transition, row.actor, row.actor_label) == ("start", org.hr, "hr")
+
+
+def test_a_thousand_rows_with_ten_bad_ones_start_990_departures_and_report_the_ten(org, api, frozen):
+    people = make_employees(990, manager=org.manager_record)
+    lines = [good(p.external_id) for p in people]
+    bad = [f"MISSING{n},resignation,2026-11-02,2027-01-29," for n in range(10)]
+    for n, line in enumerate(bad):
+        lines.insert(n * 97, line)
+
+    response = post_csv(api, org.hr, csv_of(*lines))
+
+    assert response.status_code == 200
+    assert (response.data["rows"], response.data["created"], response.data["failed"]) == (1000, 990, 10)
+    assert all(e["reason"].startswith("no employee with external id") for e in response.data["errors"])
+    assert [e["line"] for e in response.data["errors"]] == [n * 97 + 2 for n in range(10)]
+    assert Departure.objects.count() == 990
+    assert Workflow.objects.count() == 990
+    assert DepartureHistory.objects.count() == 990
+    assert Step.objects.filter(key="manager_approval", state="ready").count() == 990
+    assert ScheduledAction.objects.filter(kind="approval_request", recipient=org.manager_record.email).count() == 990
+
+
+def _approval_rows(departure) -> set:
+    rows = ScheduledAction.objects.filter(idempotency_key__startswith=f"approval:departure:{departure.pk}:")
+    return {
+        (r.idempotency_key, r.kind, r.handler, r.recipient, r.due_at, json.dumps(r.payload, sort_keys=True))
+        for r in rows
+    }
+
+
+@pytest.mark.parametrize("with_manager", [True, False], ids=["manager", "no-manager-so-hr"])
+def test_bulk_approval_requests_are_the_rows_a_single_start_schedules(org, frozen, with_manager):
+    (person,) = make_employees(1, manager=org.manager_record if with_manager else None)
+    row = ImportRow(2, person.external_id, "resignation", "2026-11-02", "2027-01-29")
+    departure = departures_import(rows=[row], actor=org.hr).created[0]
+    bulk = _approval_rows(departure)
+    ScheduledAction.objects.filter(idempotency_key__startswith=f"approval:departure:{departure.pk}:").delete()
+
+    messages.departure_messages_started(departure=Departure.objects.get(pk=departure.pk))
+
+    assert bulk
+    assert bulk == _approval_rows(departure)
+
+
+def _queries_for(api, user, count: int, prefix: str) -> list[str]:
+    people = make_employees(count, prefix=prefix)
+    text = csv_of(*(good(p.external_id) for p in people))
+    fresh = type(user).objects.get(pk=user.pk)  # no role cache carried over from an earlier request
+    with CaptureQueriesContext(connection) as queries:
+        response = post_csv(api, fresh, text)
+    assert response.data["created"] == count
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_bulk_path_query_count_does_not_grow_with_rows(org, api, frozen):
+    few = _queries_for(api, org.hr, 5, "Q")
+    many = _queries_for(api, org.hr, 60, "R")
+
+    # Multi-row INSERTs are split only by the database's parameter limit (999 on SQLite), so they
+    # are counted per table; every other statement must be the same number for 5 rows as for 60.
+    def other(sqls):
+        return [s for s in sqls if not s.startswith("INSERT")]
+
+    assert len(other(many)) == len(other(few))
+    for table in ("offboarding_departure", "offboarding_departurehistory", "workflows_workflow"):
+        assert sum(s.startswith(f'INSERT INTO "{table}"') for s in many) == 1, table
+
+
+def test_the_command_imports_with_a_report(org, frozen, tmp_path):
+    (a,) = make_employees(1)
+    path = tmp_path / "departures.csv"
+    path.write_text(csv_of(good(a.external_id), "NOBODY,resignation,2026-11-02,2027-01-29,"))
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_departures", str(path), stdout=out, stderr=err)
+
+    assert Departure.objects.get().employee == a
+    assert "line 3 (NOBODY): no employee with external id 'NOBODY'" in out.getvalue()
+    assert "1 departures started, 1 rows rejected." in out.getvalue()
+    assert "row" in err.getvalue()  # the progress bar
+
+
+def test_the_command_commits_in_chunks(org, frozen, tmp_path):
+    people = make_employees(25)
+    path = tmp_path / "departures.csv"
+    path.write_text(csv_of(*(good(p.external_id) for p in people)))
+
+    call_command("import_departures", str(path), "--chunk-size", "10", "--no-progress", stdout=io.StringIO())
+
+    assert Departure.objects.count() == 25
+
+
+def test_the_command_refuses_a_wrong_header(org, tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "departures.csv"
+    path.write_text("a,b,c\n1,2,3\n")
+
+    with pytest.raises(CommandError, match="header"):
+        call_command("import_departures", str(path), stdout=io.StringIO())
