@@ -21,8 +21,10 @@ def departure_list(*, user, filters: dict | None = None) -> QuerySet[Departure]:
             if managed:
                 visible |= Q(employee_id__in=managed)
         if roles.is_interviewer_user(user):
-            visible |= _interviewed_by(user)
-        qs = qs.filter(visible).distinct()
+            # Only this clause joins a to-many relation, so only it can repeat rows.
+            qs = qs.filter(visible | _interviewed_by(user)).distinct()
+        else:
+            qs = qs.filter(visible)
     filters = filters or {}
     if filters.get("state"):
         qs = qs.filter(state__in=filters["state"])
