@@ -33,6 +33,25 @@ COLLEAGUES = [
 ]
 
 
+# People who left earlier in the year, with their (structured, anonymous) exit-interview answers, so
+# the reasons report has groups large enough to show: name, department, manager, kind, last day,
+# primary and secondary reason, ratings of role/manager/culture, would return.
+HISTORY = [
+    ("Anna Ek", "Engineering", "manager", "resignation", "2026-03-13", "career", "compensation", (4, 3, 4), True),
+    ("Björn Ås", "Engineering", "manager", "resignation", "2026-04-30", "compensation", "career", (3, 4, 3), True),
+    ("Clara Lind", "Engineering", "manager", "resignation", "2026-05-29", "workload", "manager", (2, 2, 3), False),
+    ("David Berg", "Engineering", "manager", "resignation", "2026-06-12", "career", "", (4, 4, 4), True),
+    ("Elin Sjö", "Engineering", "manager", "resignation", "2026-08-28", "relocation", "", (5, 4, 4), True),
+    ("Filip Nord", "Engineering", "manager", "end_of_contract", "2026-09-30", "contract_end", "", (4, 3, 3), True),
+    ("Greta Holm", "Engineering", "manager", "resignation", "2026-10-16", "career", "work_life", (3, 3, 2), False),
+    ("Hugo Strand", "Sales", "manager2", "resignation", "2026-02-27", "compensation", "", (3, 2, 3), False),
+    ("Ines Dahl", "Sales", "manager2", "resignation", "2026-05-15", "workload", "work_life", (2, 3, 2), False),
+    ("Jonas Wik", "Sales", "manager2", "termination", "2026-06-30", "restructuring", "", (3, 3, 3), False),
+    ("Karin Lund", "Sales", "manager2", "resignation", "2026-09-11", "career", "compensation", (4, 3, 3), True),
+    ("Lars Fors", "Sales", "manager2", "retirement", "2026-10-30", "retirement", "", (5, 4, 4), True),
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo organisation and its users (password 'demo'). Safe to run again."
 
@@ -109,3 +128,67 @@ class Command(BaseCommand):
                     "language": "en" if country != "SE" else "sv",
                 },
             )
+        self._seed_history(records)
+
+    def _seed_history(self, records: dict[str, Employee]) -> None:
+        """Completed departures with held interviews and structured answers (no free text)."""
+        import datetime
+
+        from offboarding.feedback.services import interview_response_write
+        from offboarding.interviews.models import ExitInterview, InterviewState
+        from offboarding.models import Departure, DepartureHistory, DepartureState, InterviewOutcome
+
+        interviewer = records["interviewer"].user
+        for index, (name, department, boss, kind, last_day, primary, secondary, scores, would_return) in enumerate(
+            HISTORY, start=200
+        ):
+            employee, _ = Employee.objects.update_or_create(
+                external_id=f"DEMO-{index:03d}",
+                defaults={
+                    "name": name,
+                    "email": f"former{index}@demo.example",
+                    "personal_email": f"former{index}.private@demo.example",
+                    "department": department,
+                    "manager": records[boss],
+                    "country": "SE",
+                    "time_zone": "Europe/Stockholm",
+                    "language": "sv",
+                },
+            )
+            if Departure.objects.filter(employee=employee).exists():
+                continue
+            last = datetime.date.fromisoformat(last_day)
+            departure = Departure.objects.create(
+                employee=employee,
+                kind=kind,
+                notice_date=last - datetime.timedelta(days=42),
+                last_working_day=last,
+                reason=primary,
+                state=DepartureState.COMPLETED,
+                interview_outcome=InterviewOutcome.HELD,
+                completed_at=datetime.datetime.combine(last, datetime.time(17), tzinfo=datetime.UTC),
+            )
+            for transition, to_state in (("start", "notice"), ("complete", "completed")):
+                DepartureHistory.objects.create(
+                    departure=departure, transition=transition, from_state="", to_state=to_state, actor_label="demo"
+                )
+            start = datetime.datetime.combine(last - datetime.timedelta(days=5), datetime.time(9), tzinfo=datetime.UTC)
+            interview = ExitInterview.objects.create(
+                departure=departure,
+                interviewer=interviewer,
+                state=InterviewState.HELD,
+                start=start,
+                end=start + datetime.timedelta(hours=1),
+                held_at=start + datetime.timedelta(hours=1),
+            )
+            role, manager, culture = scores
+            interview_response_write(
+                interview=interview,
+                actor=interviewer,
+                reasons={"primary": primary, "secondary": secondary or None},
+                ratings={"role": role, "manager": manager, "culture": culture},
+                would_recommend=would_return,
+                would_return=would_return,
+                provided=frozenset({"reasons", "ratings", "would_recommend", "would_return"}),
+            )
+            ExitInterview.objects.filter(pk=interview.pk).update(state=InterviewState.CLOSED)
