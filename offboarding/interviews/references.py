@@ -119,6 +119,20 @@ def _write_step(offer: ReferenceOffer, departure: Departure):
     )
 
 
+def _retire_template_reference_step(departure: Departure, actor) -> None:
+    """The templates carry a generic, optional "reference" step for the manager; once the employee has
+    accepted, the dated write-reference step is the one to do, so the generic one is skipped rather than
+    left to remind the manager of the same work twice."""
+    from workflows import services as workflow_services
+    from workflows.models import Step, StepState
+
+    generic = Step.objects.filter(workflow_id=departure.workflow_id, key="reference", state=StepState.READY).first()
+    if generic is not None:
+        workflow_services.step_transition(
+            step=generic, name="skip", actor=actor, note="Replaced by the write-reference step: the offer was accepted."
+        )
+
+
 def reference_offer_accept(*, offer: ReferenceOffer, actor=None) -> ReferenceOffer:
     """The employee accepts (from the signed link, actor None, or the API as themself): the manager gets a
     "write reference" step due in five business days, and a request by email."""
@@ -134,6 +148,7 @@ def reference_offer_accept(*, offer: ReferenceOffer, actor=None) -> ReferenceOff
         offer.accept()
         if departure.workflow_id is not None:
             offer.step = _write_step(offer, departure)
+            _retire_template_reference_step(departure, actor)
         offer.save()
         departure_services.history_record(
             departure=departure,

@@ -83,6 +83,19 @@ def test_accepting_from_the_email_link_creates_the_managers_step(schedule, org, 
     assert offer.step == step
 
 
+def test_accepting_retires_the_templates_generic_reference_step(schedule, org, deliver, workflow, api):
+    generic = Step.objects.get(workflow=workflow, key="reference")
+    Step.objects.filter(pk=generic.pk).update(state=StepState.READY)  # the manager approved the plan earlier
+    interview = schedule()
+    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+
+    assert api().post(_accept_path(deliver(handler="reference_offer")[0][1])).status_code == 200
+
+    generic.refresh_from_db()
+    assert generic.state == StepState.SKIPPED
+    assert Step.objects.get(workflow=workflow, key="write_reference").state == StepState.READY
+
+
 def test_a_used_link_says_so_and_changes_nothing(schedule, org, deliver, api):
     interview = schedule()
     services.exit_interview_hold(interview=interview, actor=org.interviewer)
