@@ -65,6 +65,11 @@ class Employee(models.Model):
         return f"{self.name} ({self.external_id})"
 
     @property
+    def first_name(self) -> str:
+        """How emails greet the person; HR systems give one display name, so its first word."""
+        return self.name.split(" ")[0]
+
+    @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 

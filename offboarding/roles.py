@@ -95,6 +95,18 @@ def managed_employee_ids(user) -> frozenset[int]:
     return result
 
 
+def role_names(user) -> list[str]:
+    """The caller's roles as /me/ lists them: groups, then manager and employee when they apply."""
+    result = [name for name in ALL_GROUPS if name in group_names(user)]
+    if getattr(user, "is_superuser", False) and HR not in result:
+        result.insert(0, HR)
+    if employee_of(user) is not None:
+        if managed_employee_ids(user):
+            result.append("manager")
+        result.append("employee")
+    return result
+
+
 # --- permission callables for django-fsm transitions: (departure, user) -> bool
 
 

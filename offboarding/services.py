@@ -8,9 +8,9 @@ from django.db import IntegrityError, transaction
 from django_fsm import can_proceed
 
 from core import errors
-from offboarding import checklist, messages, outbound, roles
+from offboarding import checklist, messages, outbound
 from offboarding.feedback import hooks as feedback_hooks
-from offboarding.models import Departure, DepartureHistory, Employee
+from offboarding.models import OPEN_STATES, Departure, DepartureHistory, Employee
 
 # Departure transitions offered through POST /departures/{id}/{transition}/.
 PUBLIC_TRANSITIONS = ("approve", "cancel", "complete", "waive_interview")
@@ -74,6 +74,16 @@ def departure_transition(
     return locked
 
 
+def _validate(departure: Departure) -> None:
+    """Field validation, and the date order as a field error (the database constraint backs it up)."""
+    # The open-departure constraint is checked under a lock by the caller, with a clear 409.
+    departure.full_clean(validate_constraints=False)
+    if departure.last_working_day < departure.notice_date:
+        raise errors.InvalidInput(
+            fields={"last_working_day": ["The last working day cannot be before the notice date."]}
+        )
+
+
 def employee_create(*, actor=None, **fields) -> Employee:
     employee = Employee(**fields)
     employee.full_clean()
@@ -110,13 +120,9 @@ def departure_start(
         rehire_eligible=rehire_eligible,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    departure.full_clean(validate_constraints=False)
-    if last_working_day < notice_date:
-        raise errors.InvalidInput(
-            fields={"last_working_day": ["The last working day cannot be before the notice date."]}
-        )
+    _validate(departure)
     with transaction.atomic():
-        if Departure.objects.select_for_update().filter(employee=employee, state__in=_open()).exists():
+        if Departure.objects.select_for_update().filter(employee=employee, state__in=OPEN_STATES).exists():
             raise errors.Conflict(
                 "This employee already has an open departure.",
                 code="departure_exists",
@@ -134,12 +140,6 @@ def departure_start(
         outbound.departure_outbound_started(departure=departure)
         outbound.departure_outbound_scheduled(departure=departure)
     return departure
-
-
-def _open():
-    from offboarding.models import OPEN_STATES
-
-    return OPEN_STATES
 
 
 def departure_approve(*, departure: Departure, actor, note: str = "", from_checklist: bool = False) -> Departure:
@@ -216,11 +216,7 @@ def departure_update(*, departure: Departure, actor, data: dict) -> Departure:
         old_last_day, old_notice_date = locked.last_working_day, locked.notice_date
         for name, value in data.items():
             setattr(locked, name, value)
-        if locked.last_working_day < locked.notice_date:
-            raise errors.InvalidInput(
-                fields={"last_working_day": ["The last working day cannot be before the notice date."]}
-            )
-        locked.full_clean(validate_constraints=False)
+        _validate(locked)
         locked.save()
         notice_moved = locked.notice_date != old_notice_date
         last_day_moved = locked.last_working_day != old_last_day
@@ -272,14 +268,3 @@ def available_transitions(*, departure: Departure, user) -> list[str]:
                 continue
             names.append(name)
     return names
-
-
-def user_roles(user) -> list[str]:
-    result = [g for g in roles.ALL_GROUPS if g in roles.group_names(user)]
-    if getattr(user, "is_superuser", False) and roles.HR not in result:
-        result.insert(0, roles.HR)
-    if roles.employee_of(user) is not None and roles.managed_employee_ids(user):
-        result.append("manager")
-    if roles.employee_of(user) is not None:
-        result.append("employee")
-    return result

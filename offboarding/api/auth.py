@@ -10,7 +10,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core import errors
-from offboarding import roles, services
+from offboarding import roles
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -69,7 +69,7 @@ class MeApi(APIView):
                 "id": user.pk,
                 "username": user.get_username(),
                 "name": me.name if me else (user.get_full_name() or user.get_username()),
-                "roles": services.user_roles(user),
+                "roles": roles.role_names(user),
                 "employee": me.pk if me else None,
             }
         )

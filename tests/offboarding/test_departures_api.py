@@ -338,3 +338,20 @@ def test_a_closed_departure_cannot_be_changed(org, api, start_departure):
     response = api(org.hr).patch(f"{URL}{departure.pk}/", {"last_working_day": "2027-01-15"}, format="json")
 
     assert response.status_code == 409
+
+
+def test_the_assigned_interviewer_sees_the_departure_and_no_hr_only_fields(org, api, start_departure):
+    from offboarding.interviews.models import ExitInterview
+
+    departure = start_departure(rehire_eligible=True)
+    other = start_departure(employee=EmployeeFactory())
+    ExitInterview.objects.create(departure=departure, interviewer=org.interviewer)
+
+    listed = [row["id"] for row in api(org.interviewer).get(URL).data["results"]]
+    detail = api(org.interviewer).get(f"{URL}{departure.pk}/")
+
+    assert listed == [departure.pk]
+    assert other.pk not in listed
+    assert detail.status_code == 200
+    assert "rehire_eligible" not in detail.data
+    assert detail.data["available_transitions"] == []
