@@ -304,12 +304,20 @@ def _links(departure: Departure, user) -> dict:
     return {"links": link_urls(departure_id=departure.pk, user_id=user.pk), "link_days": LINK_MAX_AGE.days}
 
 
-@renderer(REQUEST_HANDLER)
-def render_approval_request(action):
-    """The approval request (round 0) or reminder (rounds 1-3), while the departure awaits approval."""
+def _awaiting_approval(action) -> tuple[Departure | None, object]:
+    """The departure and recipient of an approval-cycle message, or (None, None) once it is moot."""
     departure = _load(action)
     user = _user(action)
     if departure is None or user is None or departure.state != DepartureState.NOTICE:
+        return None, None
+    return departure, user
+
+
+@renderer(REQUEST_HANDLER)
+def render_approval_request(action):
+    """The approval request (round 0) or reminder (rounds 1-3), while the departure awaits approval."""
+    departure, user = _awaiting_approval(action)
+    if departure is None:
         return None
     if not roles.can_approve_departure(departure, user):
         return None  # e.g. the manager changed: the new one got no row, HR's escalation covers it
@@ -332,9 +340,8 @@ def render_approval_request(action):
 @renderer(ESCALATION_HANDLER)
 def render_approval_escalation(action):
     """To HR: the manager has not answered the request nor three reminders."""
-    departure = _load(action)
-    user = _user(action)
-    if departure is None or user is None or departure.state != DepartureState.NOTICE:
+    departure, user = _awaiting_approval(action)
+    if departure is None:
         return None
     manager = departure.employee.manager
     return render_message(
@@ -353,9 +360,8 @@ def render_approval_escalation(action):
 @renderer(REJECTED_HANDLER)
 def render_approval_rejected(action):
     """To HR: the plan was rejected (the note stays in the departure's history, not in the email)."""
-    departure = _load(action)
-    user = _user(action)
-    if departure is None or user is None or departure.state != DepartureState.NOTICE:
+    departure, user = _awaiting_approval(action)
+    if departure is None:
         return None
     by = get_user_model().objects.filter(pk=action.payload.get("by")).select_related("employee").first()
     by_employee = roles.employee_of(by) if by else None
@@ -385,7 +391,7 @@ def render_thank_you(action):
         template="thank_you_last_day",
         context={
             **_departure_context(departure),
-            "first_name": employee.name.split(" ")[0],
+            "first_name": employee.first_name,
             "access_ends": access_ends,
             "time_zone": employee.time_zone,
             "personal_email": bool(employee.personal_email),

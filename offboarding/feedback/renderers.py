@@ -23,7 +23,7 @@ def render_follow_up(action):
     return render_message(
         template="follow_up_survey",
         context={
-            "first_name": employee.name.split(" ")[0],
+            "first_name": employee.first_name,
             "link": link,
             "offset_days": survey.offset_days,
             "valid_days": SURVEY_LINK_MAX_AGE_DAYS,

@@ -51,38 +51,35 @@ class ActionOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ActionListApi(ListAPIView):
+class _ScopedActionsMixin:
+    """The caller's scheduled actions (selectors.action_list), for every view of this API."""
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ScheduledAction.objects.none()
+        return selectors.action_list(user=self.request.user)
+
+
+class ActionListApi(_ScopedActionsMixin, ListAPIView):
     """HR: the outbox's scheduled actions, filterable by status, kind, channel, group, recipient and due time."""
 
     serializer_class = ActionOutputSerializer
     filterset_class = ActionFilter
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return ScheduledAction.objects.none()
-        return selectors.action_list(user=self.request.user).order_by("-due_at", "-id")
+        return super().get_queryset().order_by("-due_at", "-id")
 
 
-class ActionDetailApi(RetrieveAPIView):
+class ActionDetailApi(_ScopedActionsMixin, RetrieveAPIView):
     """HR: one scheduled action with its attempts and last error."""
 
     serializer_class = ActionOutputSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ScheduledAction.objects.none()
-        return selectors.action_list(user=self.request.user)
 
-
-class ActionRetryApi(GenericAPIView):
+class ActionRetryApi(_ScopedActionsMixin, GenericAPIView):
     """HR: send a failed action again now (409 unless it is failed)."""
 
     serializer_class = ActionOutputSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ScheduledAction.objects.none()
-        return selectors.action_list(user=self.request.user)
 
     @extend_schema(request=None, responses=ActionOutputSerializer)
     def post(self, request, pk: int):
