@@ -13,13 +13,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import errors
+from core import errors, roles
 from integrations import signing
 from integrations.csv_import import csv_text_decode, departures_import_csv
 from integrations.hris.mappers import MAPPERS
 from integrations.hris.processor import hris_payload_process
 from integrations.receipts import access_revocation_receipt
-from offboarding import roles
 
 
 class SignatureInvalid(exceptions.APIException):

@@ -18,8 +18,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from core import errors
-from offboarding import roles
+from core import errors, roles
+from offboarding import access
 from workflows import engine, hooks
 from workflows import services as workflow_services
 from workflows.models import AssigneeRole, Step, StepState, Workflow
@@ -155,7 +155,7 @@ def step_list(*, user, mine: bool = False, filters: dict | None = None) -> Query
             visible = ~Q(workflow__departure__employee_id=me.pk) | Q(assignee_role=AssigneeRole.EMPLOYEE)
     else:
         visible = Q(assignee_role__in=group_roles) | own
-        managed = roles.managed_employee_ids(user)
+        managed = access.managed_employee_ids(user)
         if managed:
             visible |= Q(workflow__departure__employee_id__in=managed)
         if me is not None:
@@ -184,11 +184,11 @@ def step_get(*, user, pk: int) -> Step:
 def _is_assignee(step: Step, departure, user) -> bool:
     role = step.assignee_role
     if role == AssigneeRole.EMPLOYEE:
-        return roles.is_subject(departure, user)
-    if roles.is_subject(departure, user):
+        return access.is_subject(departure, user)
+    if access.is_subject(departure, user):
         return False
     if role == AssigneeRole.MANAGER:
-        return roles.is_manager_of(departure.employee, user)
+        return access.is_manager_of(departure.employee, user)
     if role == AssigneeRole.HR:
         return roles.is_hr_user(user)
     return GROUP_ROLES[role] in roles.group_names(user)
@@ -198,7 +198,7 @@ def step_permitted(*, step: Step, user, action: str) -> bool:
     """May this user ever run this action on this step (whatever its state)? The assignee may act;
     HR may act on any step but its own departure's, and only HR skips a required step."""
     departure = step.workflow.departure
-    hr = roles.is_hr(departure, user)
+    hr = access.is_hr(departure, user)
     if not (hr or _is_assignee(step, departure, user)):
         return False
     if action == "skip" and step.required:
@@ -241,10 +241,10 @@ def step_act(*, step: Step, action: str, actor, note: str = "") -> Step:
 
 
 def _summary_visible(step: Step, departure, user) -> bool:
-    if roles.is_hr(departure, user) or roles.is_manager_of(departure.employee, user):
+    if access.is_hr(departure, user) or access.is_manager_of(departure.employee, user):
         return True
     if step.assignee_role == AssigneeRole.EMPLOYEE:
-        return roles.is_subject(departure, user)
+        return access.is_subject(departure, user)
     return step.assignee_role in GROUP_ROLES and GROUP_ROLES[step.assignee_role] in roles.group_names(user)
 
 

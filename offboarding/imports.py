@@ -175,7 +175,7 @@ def _departures_create_bulk(*, departures: list[Departure], actor, note: str) ->
         except IntegrityError as exc:  # the one-open-departure index, under a concurrent start
             raise errors.Conflict(
                 "A departure for one of these employees was started meanwhile; this batch was not imported. Try again.",
-                code="departure_exists",
+                code=errors.ErrorCode.DEPARTURE_EXISTS,
             ) from exc
         label = _actor_label(actor)
         DepartureHistory.objects.bulk_create(

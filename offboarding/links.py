@@ -14,16 +14,14 @@ again when the link is used, so a manager who moved on in the meantime cannot ac
 from __future__ import annotations
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db import IntegrityError, transaction
 
-from core import errors
-from offboarding import roles
+from core import errors, links
+from offboarding import access
 from offboarding.models import Departure, DepartureState
 from workflows.outbox.models import UsedLink
 
@@ -37,31 +35,6 @@ ACTIONS = (APPROVE, REJECT, OPEN)
 SINGLE_USE = (APPROVE, REJECT)
 
 
-class LinkError(errors.ApplicationError):
-    """The link cannot be used."""
-
-    status = 400
-
-
-class LinkExpired(LinkError):
-    """This link has expired."""
-
-    code = "link_expired"
-
-
-class LinkInvalid(LinkError):
-    """This link is not valid."""
-
-    code = "link_invalid"
-
-
-class LinkUsed(LinkError):
-    """This link has already been used."""
-
-    code = "link_used"
-    status = 409
-
-
 @dataclass(frozen=True)
 class LinkClaims:
     action: str
@@ -71,18 +44,14 @@ class LinkClaims:
 
     @property
     def digest(self) -> str:
-        return token_digest(self.token)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+        return links.token_digest(self.token)
 
 
 def link_token(*, action: str, departure_id: int, user_id: int | None) -> str:
     """A signed token for one action on one departure, for the user it is sent to."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown link action {action!r}.")
-    return signing.dumps({"a": action, "d": departure_id, "u": user_id}, salt=SALT, compress=True)
+    return links.link_sign({"a": action, "d": departure_id, "u": user_id}, salt=SALT)
 
 
 def link_url(*, action: str, departure_id: int, user_id: int | None) -> str:
@@ -97,19 +66,14 @@ def link_urls(*, departure_id: int, user_id: int | None) -> dict[str, str]:
 
 
 def link_read(token: str, *, max_age: datetime.timedelta = LINK_MAX_AGE) -> LinkClaims:
-    """Verify a token's signature and age; raises LinkExpired or LinkInvalid."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=max_age)
-    except signing.SignatureExpired as exc:
-        raise LinkExpired() from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid() from exc
+    """Verify a token's signature and age; raises links.LinkExpired or links.LinkInvalid."""
+    data = links.link_verify(token, salt=SALT, max_age=max_age)
     try:
         claims = LinkClaims(action=data["a"], departure_id=int(data["d"]), user_id=data.get("u"), token=token)
     except (KeyError, TypeError, ValueError) as exc:
-        raise LinkInvalid() from exc
+        raise links.LinkInvalid() from exc
     if claims.action not in ACTIONS:
-        raise LinkInvalid()
+        raise links.LinkInvalid()
     return claims
 
 
@@ -134,11 +98,11 @@ def link_check(claims: LinkClaims) -> tuple[Departure, object]:
     if departure is None:
         raise errors.NotFound("This departure no longer exists.")
     user = link_user(claims)
-    if user is None or not roles.can_approve_departure(departure, user):
+    if user is None or not access.can_approve_departure(departure, user):
         raise errors.PermissionDenied("This link's recipient may no longer act on this departure.")
     if claims.action in SINGLE_USE:
         if link_used_at(claims) is not None:
-            raise LinkUsed()
+            raise links.LinkUsed()
         if departure.state != DepartureState.NOTICE:
             raise errors.TransitionNotAllowed(
                 f"This departure is no longer waiting for approval (it is {departure.get_state_display().lower()})."
@@ -156,7 +120,7 @@ def link_use(*, token: str, note: str = "") -> tuple[str, Departure]:
 
     claims = link_read(token)
     if claims.action not in SINGLE_USE:
-        raise LinkInvalid("This link does not perform an action.")
+        raise links.LinkInvalid("This link does not perform an action.")
     with transaction.atomic():
         departure, user = link_check(claims)
         try:
@@ -168,7 +132,7 @@ def link_use(*, token: str, note: str = "") -> tuple[str, Departure]:
                     user_id=claims.user_id,
                 )
         except IntegrityError as exc:
-            raise LinkUsed() from exc
+            raise links.LinkUsed() from exc
         if claims.action == APPROVE:
             departure = services.departure_approve(
                 departure=departure, actor=user, note=note or "Approved from the email link."
@@ -187,7 +151,7 @@ def departure_approval_reject(*, departure: Departure, actor, note: str = "") ->
 
     with transaction.atomic():
         locked = services.departure_lock(departure.pk)
-        if not roles.can_approve_departure(locked, actor):
+        if not access.can_approve_departure(locked, actor):
             raise errors.PermissionDenied("You may not reject this departure plan.")
         if locked.state != DepartureState.NOTICE:
             raise errors.TransitionNotAllowed(f"A departure in state '{locked.state}' is not waiting for approval.")

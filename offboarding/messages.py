@@ -20,8 +20,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from core import roles
 from integrations.email import render_message
-from offboarding import roles
+from offboarding import access
 from offboarding.models import Departure, DepartureState
 from workflows.business_time import add_business_days
 from workflows.outbox import services as outbox
@@ -319,7 +320,7 @@ def render_approval_request(action):
     departure, user = _awaiting_approval(action)
     if departure is None:
         return None
-    if not roles.can_approve_departure(departure, user):
+    if not access.can_approve_departure(departure, user):
         return None  # e.g. the manager changed: the new one got no row, HR's escalation covers it
     round_ = int(action.payload.get("round", 0))
     waiting_days = REMINDER_INTERVAL * round_

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from offboarding import roles
+from offboarding import access
 
 
 def validate_time_zone(value: str) -> None:
@@ -204,11 +204,11 @@ class Departure(models.Model):
 
     # --- transitions; permissions come from offboarding.roles, side effects from services
 
-    @transition(field=state, source=S.NOTICE, target=S.APPROVED, permission=roles.can_approve_departure)
+    @transition(field=state, source=S.NOTICE, target=S.APPROVED, permission=access.can_approve_departure)
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=S.APPROVED, target=S.INTERVIEW_SCHEDULED, permission=roles.can_manage_interview)
+    @transition(field=state, source=S.APPROVED, target=S.INTERVIEW_SCHEDULED, permission=access.can_manage_interview)
     def schedule_interview(self) -> None:
         pass
 
@@ -216,16 +216,16 @@ class Departure(models.Model):
         field=state,
         source=[S.APPROVED, S.INTERVIEW_SCHEDULED],
         target=S.INTERVIEW_DONE,
-        permission=roles.can_manage_interview,
+        permission=access.can_manage_interview,
     )
     def finish_interview(self, outcome: str = InterviewOutcome.HELD) -> None:
         self.interview_outcome = outcome
 
-    @transition(field=state, source=S.INTERVIEW_SCHEDULED, target=S.APPROVED, permission=roles.can_manage_interview)
+    @transition(field=state, source=S.INTERVIEW_SCHEDULED, target=S.APPROVED, permission=access.can_manage_interview)
     def unschedule_interview(self) -> None:
         """The scheduled interview was cancelled; another may be scheduled."""
 
-    @transition(field=state, source=S.APPROVED, target=S.INTERVIEW_DONE, permission=roles.is_hr)
+    @transition(field=state, source=S.APPROVED, target=S.INTERVIEW_DONE, permission=access.is_hr)
     def waive_interview(self) -> None:
         self.interview_outcome = InterviewOutcome.WAIVED
 
@@ -233,17 +233,17 @@ class Departure(models.Model):
         field=state,
         source=S.INTERVIEW_DONE,
         target=S.COMPLETED,
-        permission=roles.is_hr,
+        permission=access.is_hr,
         conditions=[last_day_reached, required_steps_done],
     )
     def complete(self) -> None:
         self.completed_at = timezone.now()
 
-    @transition(field=state, source=S.INTERVIEW_DONE, target=S.COMPLETED, permission=roles.can_override_completion)
+    @transition(field=state, source=S.INTERVIEW_DONE, target=S.COMPLETED, permission=access.can_override_completion)
     def complete_with_override(self) -> None:
         self.completed_at = timezone.now()
 
-    @transition(field=state, source=OPEN_STATES, target=S.CANCELLED, permission=roles.is_hr)
+    @transition(field=state, source=OPEN_STATES, target=S.CANCELLED, permission=access.is_hr)
     def cancel(self) -> None:
         pass
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from offboarding import roles
+from core import roles
+from offboarding import access
 from offboarding.models import Departure, Employee
 
 
@@ -17,7 +18,7 @@ def departure_list(*, user, filters: dict | None = None) -> QuerySet[Departure]:
         me = roles.employee_of(user)
         if me is not None:
             visible |= Q(employee_id=me.pk)
-            managed = roles.managed_employee_ids(user)
+            managed = access.managed_employee_ids(user)
             if managed:
                 visible |= Q(employee_id__in=managed)
         if roles.is_interviewer_user(user):

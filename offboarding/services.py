@@ -63,7 +63,7 @@ def departure_transition(
     if not can_proceed(method):
         blockers = " ".join(locked.completion_blockers()) if name == "complete" else ""
         raise errors.TransitionNotAllowed(
-            f"The conditions to {label} do not hold yet. {blockers}".strip(), code="conditions_not_met"
+            f"The conditions to {label} do not hold yet. {blockers}".strip(), code=errors.ErrorCode.CONDITIONS_NOT_MET
         )
     from_state = locked.state
     method(**kwargs)
@@ -125,13 +125,15 @@ def departure_start(
         if Departure.objects.select_for_update().filter(employee=employee, state__in=OPEN_STATES).exists():
             raise errors.Conflict(
                 "This employee already has an open departure.",
-                code="departure_exists",
+                code=errors.ErrorCode.DEPARTURE_EXISTS,
             )
         try:
             with transaction.atomic():
                 departure.save()
         except IntegrityError as exc:  # the partial unique index, under a concurrent start
-            raise errors.Conflict("This employee already has an open departure.", code="departure_exists") from exc
+            raise errors.Conflict(
+                "This employee already has an open departure.", code=errors.ErrorCode.DEPARTURE_EXISTS
+            ) from exc
         history_record(
             departure=departure, transition="start", from_state="", to_state=departure.state, actor=actor, note=note
         )

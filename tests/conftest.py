@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from offboarding import roles
+from core import roles
 from tests.factories import EmployeeFactory, UserFactory
 
 # CI sets this: a test skipped because a service is absent then fails instead.

@@ -299,7 +299,8 @@ def step_transition(*, step: Step, name: str, actor, note: str = "") -> Step:
         if not can_proceed(method):
             if locked.state == StepState.PENDING:
                 raise errors.TransitionNotAllowed(
-                    f"This step waits for other steps first: {', '.join(_blocking(locked))}.", code="step_blocked"
+                    f"This step waits for other steps first: {', '.join(_blocking(locked))}.",
+                    code=errors.ErrorCode.STEP_BLOCKED,
                 )
             if not can_proceed(method, check_conditions=False):
                 raise errors.TransitionNotAllowed(f"A {locked.state} step cannot {label}.")
@@ -418,7 +419,7 @@ def step_add(
         if locked.cancelled_at is not None:
             raise errors.TransitionNotAllowed("This checklist was cancelled.")
         if locked.steps.filter(key=key).exists():
-            raise errors.Conflict(f"This checklist already has a step '{key}'.", code="step_exists")
+            raise errors.Conflict(f"This checklist already has a step '{key}'.", code=errors.ErrorCode.STEP_EXISTS)
         if due_date is not None:
             from workflows.business_time import is_business_day
 

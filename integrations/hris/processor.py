@@ -96,7 +96,7 @@ def _process(*, source: str, event: HrisEvent) -> dict:
         return {"result": "started", "departure": departure.pk}
     if open_departure is None:
         raise errors.Unprocessable(
-            f"Employee {external_id!r} has no open departure to change.", code="no_open_departure"
+            f"Employee {external_id!r} has no open departure to change.", code=errors.ErrorCode.NO_OPEN_DEPARTURE
         )
     if action == mappers.LAST_DAY_CHANGED:
         departure = services.departure_update(
@@ -137,7 +137,7 @@ def _employee_create(event: HrisEvent) -> Employee:
         raise errors.Unprocessable(
             f"Employee {data.get('external_id', '')!r} is unknown and the event lacks what is needed to create "
             f"them: {', '.join(missing)}.",
-            code="employee_incomplete",
+            code=errors.ErrorCode.EMPLOYEE_INCOMPLETE,
             fields={"missing": missing},
         )
     fields = {name: data[name] for name in ("external_id", "name", "email") if data.get(name)}

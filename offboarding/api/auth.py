@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core import errors
-from offboarding import roles
+from core import errors, roles
+from offboarding import access
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -39,7 +39,7 @@ class TokenApi(APIView):
         if user is None or not user.is_active:
             raise errors.InvalidInput(
                 "Unable to log in with these credentials.",
-                code="invalid_credentials",
+                code=errors.ErrorCode.INVALID_CREDENTIALS,
                 fields={"non_field_errors": ["Unable to log in with these credentials."]},
             )
         token, _ = Token.objects.get_or_create(user=user)
@@ -69,7 +69,7 @@ class MeApi(APIView):
                 "id": user.pk,
                 "username": user.get_username(),
                 "name": me.name if me else (user.get_full_name() or user.get_username()),
-                "roles": roles.role_names(user),
+                "roles": access.role_names(user),
                 "employee": me.pk if me else None,
             }
         )

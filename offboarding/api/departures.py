@@ -8,8 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from core import errors
-from offboarding import checklist, roles, selectors, services
+from core import errors, roles
+from offboarding import access, checklist, selectors, services
 from offboarding.api.permissions import IsHR
 from offboarding.api.serializers import EmployeeBriefSerializer
 from offboarding.models import Departure, DepartureKind, DepartureState, Employee, ReasonCategory
@@ -59,7 +59,7 @@ class DepartureOutputSerializer(serializers.ModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         user = self.context["request"].user
-        if not roles.is_hr_user(user) or roles.is_subject(instance, user):
+        if not roles.is_hr_user(user) or access.is_subject(instance, user):
             # Rehire eligibility is HR's judgement, never shown to managers or the leaver.
             data.pop("rehire_eligible", None)
         return data
@@ -170,7 +170,7 @@ class DepartureDetailApi(GenericAPIView):
     @extend_schema(request=DepartureUpdateSerializer, responses=DepartureDetailSerializer)
     def patch(self, request, pk: int):
         departure = selectors.departure_get(user=request.user, pk=pk)
-        if not roles.is_hr(departure, request.user):
+        if not access.is_hr(departure, request.user):
             raise errors.PermissionDenied("Only HR may change a departure.")
         data = DepartureUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

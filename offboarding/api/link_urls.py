@@ -17,8 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from core import errors
-from offboarding import links, roles
+from core import errors, roles
+from core import links as core_links
+from offboarding import links
 
 
 def _language(claims) -> str:
@@ -38,15 +39,9 @@ def _page(request, *, status: int, language: str, **context):
 
 
 def _problem(request, exc: errors.ApplicationError, claims=None):
-    status = {
-        links.LinkUsed: 409,
-        errors.TransitionNotAllowed: 409,
-        errors.NotFound: 404,
-        errors.PermissionDenied: 403,
-    }.get(type(exc), 400)
-    used_at = links.link_used_at(claims) if isinstance(exc, links.LinkUsed) and claims else None
+    used_at = links.link_used_at(claims) if isinstance(exc, core_links.LinkUsed) and claims else None
     return _page(
-        request, status=status, language=_language(claims), problem=exc.code, message=exc.message, used_at=used_at
+        request, status=exc.status, language=_language(claims), problem=exc.code, message=exc.message, used_at=used_at
     )
 
 
@@ -57,7 +52,7 @@ def link_view(request, token: str):
     """Show what the link will do (GET) or do it (POST); expired, tampered or used links change nothing."""
     try:
         claims = links.link_read(token)
-    except links.LinkError as exc:
+    except core_links.LinkError as exc:
         return _problem(request, exc)
     try:
         departure, _user = links.link_check(claims)

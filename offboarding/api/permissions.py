@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from offboarding import roles
+from core import roles
 
 
 class IsHR(BasePermission):

@@ -4,7 +4,7 @@ appears in any list or change view (reading answers goes through the logged API)
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from offboarding import roles
+from core import roles
 from offboarding.feedback import services
 from offboarding.feedback.models import ConfidentialAccess, FollowUpSurvey, Guide, InterviewResponse
 

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core import errors
-from offboarding import roles
+from core import errors, roles
+from offboarding import access
 from offboarding.feedback.models import RATING_NAMES, FollowUpSurvey, InterviewResponse, SurveyState
 
 PERIODS = ("month", "quarter")
@@ -34,7 +34,7 @@ def report_scope(*, user) -> Q | None:
     """None for everything (HR); a filter on departures for a manager's organisation; 403 otherwise."""
     if roles.is_hr_user(user):
         return None
-    managed = roles.managed_employee_ids(user)
+    managed = access.managed_employee_ids(user)
     if managed:
         return Q(departure__employee_id__in=managed)
     raise errors.PermissionDenied("The reasons report is for HR and managers.")
@@ -125,7 +125,7 @@ def reasons_report(*, user, period: str = "quarter", now: datetime.datetime | No
     responses = InterviewResponse.objects.exclude(interview__departure__state="cancelled")
     surveys = FollowUpSurvey.objects.filter(due_at__lte=now).exclude(state=SurveyState.CANCELLED)
     if scope is not None:
-        responses = responses.filter(interview__departure__employee_id__in=roles.managed_employee_ids(user))
+        responses = responses.filter(interview__departure__employee_id__in=access.managed_employee_ids(user))
         surveys = surveys.filter(scope)
     structured = [
         "primary_reason",

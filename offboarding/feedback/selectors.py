@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core import signing
+import datetime
+
 from django.db import transaction
 
-from core import errors
-from offboarding import roles
+from core import errors, links, roles
+from offboarding import access
 from offboarding.feedback import crypto
 from offboarding.feedback.models import RATING_NAMES, ConfidentialAccess, FollowUpSurvey, Guide, InterviewResponse
 
@@ -52,11 +53,11 @@ def answers_role(*, interview, user) -> str:
     HR without the permission learn that they lack it (403): the interview itself is no secret to
     HR. Anyone else gets 404, because to them the answers do not exist."""
     departure = interview.departure
-    if roles.is_subject(departure, user):
+    if access.is_subject(departure, user):
         return "employee"
     if getattr(user, "pk", None) is not None and interview.interviewer_id == user.pk:
         return "interviewer"
-    if roles.is_manager_of(departure.employee, user):
+    if access.is_manager_of(departure.employee, user):
         # Managers never read the answers, even when they also work in HR with the permission.
         raise errors.NotFound("No interview with this id.")
     if roles.is_hr_user(user):
@@ -170,7 +171,7 @@ def interview_shared_read(*, interview, user, language: str | None = None) -> di
 
     Readable by the employee's managers (anyone above them) and by those who may read all answers."""
     departure = interview.departure
-    if not roles.is_manager_of(departure.employee, user):
+    if not access.is_manager_of(departure.employee, user):
         answers_role(interview=interview, user=user)  # raises 403/404 for everyone else
     language = language or departure.employee.language or "en"
     response = InterviewResponse.objects.select_related("guide").filter(interview=interview).first()
@@ -200,30 +201,23 @@ def interview_shared_read(*, interview, user, language: str | None = None) -> di
 
 def survey_token(survey: FollowUpSurvey) -> str:
     """A signed, timestamped token naming the survey and its uuid (so ids cannot be guessed)."""
-    return signing.dumps({"s": survey.pk, "u": str(survey.uuid)}, salt=SURVEY_SALT, compress=True)
-
-
-class LinkExpired(errors.ApplicationError):
-    """This link has expired."""
-
-    code = "link_expired"
-    status = 410
+    return links.link_sign({"s": survey.pk, "u": str(survey.uuid)}, salt=SURVEY_SALT)
 
 
 def survey_from_token(token: str) -> FollowUpSurvey:
     """The survey a link names; tampered → 404, expired → 410. Answered/cancelled is the service's call."""
-    max_age = SURVEY_LINK_MAX_AGE_DAYS * 24 * 3600
-    try:
-        data = signing.loads(token, salt=SURVEY_SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        raise LinkExpired("This survey link has expired; nothing was changed.") from None
-    except signing.BadSignature:
-        raise errors.NotFound("This survey link is not valid; nothing was changed.", code="link_invalid") from None
+    data = links.link_verify(
+        token,
+        salt=SURVEY_SALT,
+        max_age=datetime.timedelta(days=SURVEY_LINK_MAX_AGE_DAYS),
+        expired="This survey link has expired; nothing was changed.",
+        invalid="This survey link is not valid; nothing was changed.",
+    )
     survey = (
         FollowUpSurvey.objects.select_related("departure__employee")
         .filter(pk=data.get("s"), uuid=data.get("u"))
         .first()
     )
     if survey is None:
-        raise errors.NotFound("This survey link is not valid; nothing was changed.", code="link_invalid")
+        raise links.LinkInvalid("This survey link is not valid; nothing was changed.")
     return survey

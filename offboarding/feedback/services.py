@@ -241,13 +241,16 @@ def interview_response_write(
             if role == "employee":
                 raise errors.TransitionNotAllowed(
                     f"The interview is {interview.state}: only your consent to share an answer can change now.",
-                    code="answers_read_only",
+                    code=errors.ErrorCode.ANSWERS_READ_ONLY,
                 )
             raise errors.TransitionNotAllowed(
-                f"The interview is {interview.state}: its answers are read-only.", code="answers_read_only"
+                f"The interview is {interview.state}: its answers are read-only.",
+                code=errors.ErrorCode.ANSWERS_READ_ONLY,
             )
         if response.text_purged_at and (text_changes or notes_change):
-            raise errors.TransitionNotAllowed("The free text was deleted under the retention policy.", code="purged")
+            raise errors.TransitionNotAllowed(
+                "The free text was deleted under the retention policy.", code=errors.ErrorCode.PURGED
+            )
 
         consent_errors = {}
         for index, item in enumerate(answers or []):
@@ -401,9 +404,11 @@ def follow_up_survey_answer(
     with transaction.atomic():
         survey = FollowUpSurvey.objects.select_for_update().get(pk=survey.pk)
         if survey.state == SurveyState.ANSWERED:
-            raise errors.Conflict("This survey has already been answered. Thank you!", code="survey_answered")
+            raise errors.Conflict(
+                "This survey has already been answered. Thank you!", code=errors.ErrorCode.SURVEY_ANSWERED
+            )
         if survey.state == SurveyState.CANCELLED:
-            raise errors.Conflict("This survey is no longer open.", code="survey_cancelled")
+            raise errors.Conflict("This survey is no longer open.", code=errors.ErrorCode.SURVEY_CANCELLED)
         reasons = reasons or {}
         survey.primary_reason = reasons.get("primary") or ""
         survey.secondary_reason = reasons.get("secondary") or ""

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime
 
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from core import errors
-from offboarding import roles
+from core import errors, links
+from offboarding import access
 from offboarding import services as departure_services
 from offboarding.interviews.models import ExitInterview, ReferenceOffer, ReferenceState
 from offboarding.models import Departure, DepartureKind, DepartureState
@@ -78,7 +77,7 @@ def reference_offer_if_allowed(*, departure: Departure, interview: ExitInterview
 
 def reference_offer_by_hr(*, departure: Departure, actor) -> ReferenceOffer:
     """HR offers a reference whatever the default policy says (a per-case override)."""
-    if not roles.is_hr(departure, actor):
+    if not access.is_hr(departure, actor):
         raise errors.PermissionDenied("Only HR may offer a reference.")
     if departure.state == DepartureState.CANCELLED:
         raise errors.TransitionNotAllowed("This departure was cancelled.")
@@ -86,20 +85,21 @@ def reference_offer_by_hr(*, departure: Departure, actor) -> ReferenceOffer:
 
 
 def accept_token(offer: ReferenceOffer) -> str:
-    return signing.dumps({"reference": offer.pk}, salt=SALT)
+    return links.link_sign({"reference": offer.pk}, salt=SALT)
 
 
 def offer_from_token(token: str) -> ReferenceOffer:
     """The offer a signed link points at; an expired or forged link is refused with a clear message."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise errors.Unprocessable("This link has expired. Ask HR for a new one.", code="link_expired") from exc
-    except signing.BadSignature as exc:
-        raise errors.NotFound("This link is not valid.") from exc
+    data = links.link_verify(
+        token,
+        salt=SALT,
+        max_age=LINK_MAX_AGE,
+        expired="This link has expired. Ask HR for a new one.",
+        invalid="This link is not valid.",
+    )
     offer = ReferenceOffer.objects.select_related("departure__employee").filter(pk=data.get("reference")).first()
     if offer is None:
-        raise errors.NotFound("This link is not valid.")
+        raise links.LinkInvalid("This link is not valid.")
     return offer
 
 
@@ -138,11 +138,11 @@ def reference_offer_accept(*, offer: ReferenceOffer, actor=None) -> ReferenceOff
     "write reference" step due in five business days, and a request by email."""
     with transaction.atomic():
         departure = departure_services.departure_lock(offer.departure_id)
-        if actor is not None and not roles.is_subject(departure, actor):
+        if actor is not None and not access.is_subject(departure, actor):
             raise errors.PermissionDenied("Only the employee may accept their reference offer.")
         offer = ReferenceOffer.objects.select_for_update().get(pk=offer.pk)
         if offer.state != ReferenceState.OFFERED:
-            raise errors.Conflict("This reference offer was already accepted.", code="already_accepted")
+            raise errors.Conflict("This reference offer was already accepted.", code=errors.ErrorCode.ALREADY_ACCEPTED)
         if departure.state == DepartureState.CANCELLED:
             raise errors.TransitionNotAllowed("This departure was cancelled.")
         offer.accept()
@@ -174,7 +174,7 @@ def reference_offer_accept(*, offer: ReferenceOffer, actor=None) -> ReferenceOff
 
 def can_write(offer: ReferenceOffer, user) -> bool:
     departure = offer.departure
-    return roles.is_manager_of(departure.employee, user) or roles.is_hr(departure, user)
+    return access.is_manager_of(departure.employee, user) or access.is_hr(departure, user)
 
 
 def reference_submit(*, offer: ReferenceOffer, actor, text: str) -> ReferenceOffer:
@@ -222,9 +222,9 @@ def reference_submit(*, offer: ReferenceOffer, actor, text: str) -> ReferenceOff
 def reference_visibility(*, offer: ReferenceOffer, user) -> bool:
     departure = offer.departure
     return (
-        roles.is_hr(departure, user)
-        or roles.is_subject(departure, user)
-        or roles.is_manager_of(departure.employee, user)
+        access.is_hr(departure, user)
+        or access.is_subject(departure, user)
+        or access.is_manager_of(departure.employee, user)
     )
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
-from core import errors
-from offboarding import roles
+from core import errors, roles
+from offboarding import access
 from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import ACTIVE_STATES, ExitInterview, InterviewState
 
@@ -28,7 +28,7 @@ def is_assigned_interviewer(interview: ExitInterview, user) -> bool:
     return (
         getattr(user, "is_authenticated", False)
         and interview.interviewer_id == user.pk
-        and not roles.is_subject(interview.departure, user)
+        and not access.is_subject(interview.departure, user)
     )
 
 
@@ -36,13 +36,13 @@ def caller_roles(*, interview: ExitInterview, user) -> set[str]:
     """The caller's roles towards this interview: hr, interviewer, employee, manager."""
     found = set()
     departure = interview.departure
-    if roles.is_hr(departure, user):
+    if access.is_hr(departure, user):
         found.add("hr")
     if is_assigned_interviewer(interview, user):
         found.add("interviewer")
-    if roles.is_subject(departure, user):
+    if access.is_subject(departure, user):
         found.add("employee")
-    if roles.is_manager_of(departure.employee, user):
+    if access.is_manager_of(departure.employee, user):
         found.add("manager")
     return found
 

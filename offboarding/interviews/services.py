@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from core import errors
-from offboarding import roles
+from core import errors, roles
+from offboarding import access
 from offboarding import services as departure_services
 from offboarding.interviews import selectors
 from offboarding.interviews import slots as slot_finder
@@ -247,7 +247,7 @@ def interviewer_choose(*, departure: Departure) -> object:
         return user
     raise errors.Unprocessable(
         "No eligible interviewer: add someone outside the employee's management chain to the interviewer group.",
-        code="no_interviewer",
+        code=errors.ErrorCode.NO_INTERVIEWER,
     )
 
 
@@ -307,7 +307,7 @@ def exit_interview_schedule(
 ) -> ExitInterview:
     """HR schedules the exit interview: picks (or is given) a neutral interviewer and a time (by default
     the first free slot), moves the departure to interview_scheduled and sends the invites."""
-    if not roles.is_hr(departure, actor):
+    if not access.is_hr(departure, actor):
         raise errors.PermissionDenied("Only HR may schedule the exit interview.")
     duration = duration or slot_finder.default_duration()
     with transaction.atomic():
@@ -325,7 +325,7 @@ def exit_interview_schedule(
             free = selectors.slots_for(departure=locked, interviewer=chosen, duration=duration, limit=1)
             if not free:
                 raise errors.Unprocessable(
-                    "No free slot in the interview window: give a start time.", code="no_free_slot"
+                    "No free slot in the interview window: give a start time.", code=errors.ErrorCode.NO_FREE_SLOT
                 )
             start, end = free[0]
         else:
@@ -350,7 +350,9 @@ def exit_interview_schedule(
                     created_by=actor if getattr(actor, "pk", None) else None,
                 )
         except IntegrityError as exc:
-            raise errors.Conflict("This departure already has an active interview.", code="interview_exists") from exc
+            raise errors.Conflict(
+                "This departure already has an active interview.", code=errors.ErrorCode.INTERVIEW_EXISTS
+            ) from exc
         interview.departure = locked
         departure_services.history_record(
             departure=locked,

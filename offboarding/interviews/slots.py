@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from offboarding import roles
+from core import roles
 from workflows.business_time import is_business_day
 
 UTC = datetime.UTC

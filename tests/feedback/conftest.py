@@ -8,7 +8,8 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 
-from offboarding import roles, services
+from core import roles
+from offboarding import services
 from offboarding.interviews.models import ExitInterview
 from tests.factories import UserFactory
 

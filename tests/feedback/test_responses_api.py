@@ -144,7 +144,7 @@ def test_omitted_fields_stay_unchanged_on_put(answered, org, api):
 
 
 def test_a_manager_who_also_holds_the_hr_permission_still_gets_404(answered, org, api):
-    from offboarding import roles
+    from core import roles
     from tests.factories import UserFactory
     from tests.feedback.conftest import grant_read_answers
 

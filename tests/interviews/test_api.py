@@ -3,7 +3,7 @@ a manager elsewhere, the employee, IT and anonymous callers."""
 
 import pytest
 
-from offboarding import roles
+from core import roles
 from offboarding.interviews import services
 from tests.factories import UserFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from offboarding import roles
+from core import roles
 from offboarding.interviews.models import ExitInterview
 from tests.factories import UserFactory
 

@@ -4,8 +4,7 @@ import datetime
 
 import pytest
 
-from core import errors
-from offboarding import roles
+from core import errors, roles
 from offboarding.interviews import services
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureState

@@ -113,7 +113,7 @@ def test_an_expired_link_says_so(schedule, org, deliver, api, clock):
     path = _accept_path(deliver(handler="reference_offer")[0][1])
     clock.shift(datetime.timedelta(days=31))
     response = api().post(path)
-    assert response.status_code == 422 and b"expired" in response.content
+    assert response.status_code == 410 and b"expired" in response.content
     assert ReferenceOffer.objects.get().state == ReferenceState.OFFERED
 
 

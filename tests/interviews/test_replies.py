@@ -29,7 +29,7 @@ def itip(interview, *, method="REPLY", partstat="ACCEPTED", sequence=None, atten
 @pytest.fixture
 def mailhook(org, api):
     """The inbound mail integration: a service user in the HR group, posting with its token."""
-    from offboarding import roles
+    from core import roles
 
     return api(UserFactory(username="mail-hook", groups=[roles.HR]))
 

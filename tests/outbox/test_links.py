@@ -93,7 +93,7 @@ def test_expired_link_changes_nothing(client, link, departure):
     with time_machine.travel(timezone.now() + links.LINK_MAX_AGE + datetime.timedelta(minutes=1)):
         response = client.post(url)
 
-    assert response.status_code == 400 and b"expired" in response.content
+    assert response.status_code == 410 and b"expired" in response.content
     assert state_of(departure) == DepartureState.NOTICE
 
 
@@ -105,7 +105,7 @@ def test_tampered_link_changes_nothing(client, departure, org):
 
     response = client.post(f"/api/v1/links/{tampered}/")
 
-    assert response.status_code == 400 and b"not valid" in response.content
+    assert response.status_code == 404 and b"not valid" in response.content
     assert state_of(departure) == DepartureState.NOTICE and not UsedLink.objects.exists()
 
 

@@ -12,8 +12,7 @@ from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import errors
-from offboarding import roles
+from core import errors, roles
 from offboarding.feedback import reports, selectors, services
 from offboarding.feedback.models import RATING_NAMES
 from offboarding.models import ReasonCategory

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors
-from offboarding import roles
+from offboarding import access
 from offboarding import selectors as departure_selectors
 from offboarding.interviews import references
 from offboarding.interviews.models import ReferenceOffer, ReferenceState
@@ -38,9 +38,9 @@ class ReferenceOutputSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         # The text is the employee's once delivered; the writer and HR see it too.
         if not (
-            roles.is_hr(instance.departure, user)
+            access.is_hr(instance.departure, user)
             or instance.written_by_id == getattr(user, "pk", None)
-            or (roles.is_subject(instance.departure, user) and instance.state == ReferenceState.DELIVERED)
+            or (access.is_subject(instance.departure, user) and instance.state == ReferenceState.DELIVERED)
         ):
             data.pop("text", None)
         return data

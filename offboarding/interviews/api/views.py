@@ -17,9 +17,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import errors
+from core import errors, roles
 from core.api import Pagination
-from offboarding import roles
 from offboarding import selectors as departure_selectors
 from offboarding.interviews import renderers as interview_renderers
 from offboarding.interviews import selectors, services

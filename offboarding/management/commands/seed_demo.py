@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from offboarding import roles
+from core import roles
 from offboarding.models import Employee
 
 DEMO_PASSWORD = "demo"

@@ -1,7 +1,7 @@
-"""Who someone is to a departure. Groups name the fixed roles; managers come from the reporting line.
+"""Who someone is to a departure: its leaver, a manager above them, HR acting on it.
 
-HR, interviewers and the checklist assignees (IT, facilities, payroll) are Django groups. A manager
-is anyone above the employee in the reporting line, so a second-line manager is a manager too. The
+The fixed roles (HR, interviewers, IT, facilities, payroll) are groups in core.roles. A manager is
+anyone above the employee in the reporting line, so a second-line manager is a manager too. The
 leaving employee is matched through their login.
 """
 
@@ -9,54 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.roles import ALL_GROUPS, HR, employee_of, group_names, is_hr_user, is_interviewer_user
+
 if TYPE_CHECKING:
     from offboarding.models import Departure, Employee
-
-HR = "hr"
-INTERVIEWER = "interviewer"
-IT = "it"
-FACILITIES = "facilities"
-PAYROLL = "payroll"
-ASSIGNEE_GROUPS = (IT, FACILITIES, PAYROLL)
-ALL_GROUPS = (HR, INTERVIEWER, *ASSIGNEE_GROUPS)
-# Reading confidential exit-interview answers needs this permission on top of the HR group.
-READ_ANSWERS_PERMISSION = "feedback.view_confidential_answers"
-
-
-def group_names(user) -> frozenset[str]:
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cached = getattr(user, "_offboarding_groups", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._offboarding_groups = cached
-    return cached
-
-
-def is_hr_user(user) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or HR in group_names(user)
-
-
-def is_interviewer_user(user) -> bool:
-    return INTERVIEWER in group_names(user)
-
-
-def assignee_roles(user) -> list[str]:
-    """The checklist roles this user works in (it, facilities, payroll, hr)."""
-    names = group_names(user)
-    roles = [name for name in ASSIGNEE_GROUPS if name in names]
-    if is_hr_user(user):
-        roles.append(HR)
-    return roles
-
-
-def employee_of(user) -> Employee | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return user.employee
-    except Exception:  # RelatedObjectDoesNotExist: a user with no employee record
-        return None
 
 
 def is_subject(departure: Departure, user) -> bool:
@@ -76,17 +32,16 @@ def is_manager_of(employee: Employee, user) -> bool:
 def managed_employee_ids(user) -> frozenset[int]:
     """Everyone below this user in the reporting line: one query per level of depth, cached on the
     user object for the request so permission checks over a list cost no further queries."""
-    from offboarding.models import Employee
-
     cached = getattr(user, "_offboarding_managed", None)
     if cached is not None:
         return cached
     me = employee_of(user)
     found: set[int] = set()
     if me is not None:
+        employees = type(me)._default_manager  # the Employee model, without importing the models module
         frontier = {me.pk}
         while frontier:
-            below = set(Employee.objects.filter(manager_id__in=frontier).values_list("id", flat=True))
+            below = set(employees.filter(manager_id__in=frontier).values_list("id", flat=True))
             frontier = below - found - {me.pk}
             found |= frontier
     result = frozenset(found)
