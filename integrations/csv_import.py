@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 
 from core import errors
-from offboarding.imports import ImportReport, ImportRow, departures_import
+from offboarding.actions.imports import ImportReport, ImportRow, departures_import
 
 HEADER = ("employee_external_id", "kind", "notice_date", "last_working_day", "reason")
 

@@ -8,4 +8,4 @@ class OffboardingConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the outbox renderers and engine hooks this app provides.
-        from offboarding import checklist, messages, outbound  # noqa: F401
+        from offboarding import notifications  # noqa: F401

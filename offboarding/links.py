@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 
 from core import errors, links
 from offboarding import access
@@ -108,60 +107,3 @@ def link_check(claims: LinkClaims) -> tuple[Departure, object]:
                 f"This departure is no longer waiting for approval (it is {departure.get_state_display().lower()})."
             )
     return departure, user
-
-
-def link_use(*, token: str, note: str = "") -> tuple[str, Departure]:
-    """Perform the link's action (approve or reject) once; returns (action, departure).
-
-    Everything happens in one transaction with the UsedLink row, so a failure (the departure was
-    approved meanwhile, the link was used by a concurrent request) changes nothing.
-    """
-    from offboarding import services
-
-    claims = link_read(token)
-    if claims.action not in SINGLE_USE:
-        raise links.LinkInvalid("This link does not perform an action.")
-    with transaction.atomic():
-        departure, user = link_check(claims)
-        try:
-            with transaction.atomic():
-                UsedLink.objects.create(
-                    digest=claims.digest,
-                    action=claims.action,
-                    subject=f"departure:{claims.departure_id}",
-                    user_id=claims.user_id,
-                )
-        except IntegrityError as exc:
-            raise links.LinkUsed() from exc
-        if claims.action == APPROVE:
-            departure = services.departure_approve(
-                departure=departure, actor=user, note=note or "Approved from the email link."
-            )
-        else:
-            departure = departure_approval_reject(departure=departure, actor=user, note=note)
-    return claims.action, departure
-
-
-def departure_approval_reject(*, departure: Departure, actor, note: str = "") -> Departure:
-    """The manager rejects the departure plan: recorded in the history, HR told; it stays in notice.
-
-    HR then fixes the plan (e.g. the last working day) and approves, or asks the manager again.
-    """
-    from offboarding import messages, services
-
-    with transaction.atomic():
-        locked = services.departure_lock(departure.pk)
-        if not access.can_approve_departure(locked, actor):
-            raise errors.PermissionDenied("You may not reject this departure plan.")
-        if locked.state != DepartureState.NOTICE:
-            raise errors.TransitionNotAllowed(f"A departure in state '{locked.state}' is not waiting for approval.")
-        services.history_record(
-            departure=locked,
-            transition="approval_rejected",
-            from_state=locked.state,
-            to_state=locked.state,
-            actor=actor,
-            note=note or "Rejected from the email link.",
-        )
-        messages.departure_messages_rejected(departure=locked, actor=actor)
-    return locked

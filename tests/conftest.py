@@ -125,7 +125,7 @@ def start_departure(org):
     """Start a departure through the real service, as HR would (default: for `employee`)."""
     import datetime
 
-    from offboarding import services
+    from offboarding.actions import departures as departure_actions
 
     def start(employee=None, **overrides):
         fields = {
@@ -137,7 +137,7 @@ def start_departure(org):
             "actor": org.hr,
         }
         fields.update(overrides)
-        return services.departure_start(**fields)
+        return departure_actions.departure_start(**fields)
 
     return start
 

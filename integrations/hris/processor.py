@@ -16,7 +16,8 @@ from core import errors
 from integrations.hris import mappers
 from integrations.hris.mappers import HrisEvent
 from integrations.models import ProcessedEvent
-from offboarding import services
+from offboarding.actions import departures as departure_actions
+from offboarding.actions import employees as employee_actions
 from offboarding.models import OPEN_STATES, Departure, Employee
 
 REQUIRED_TO_CREATE = ("external_id", "name", "email")
@@ -84,7 +85,7 @@ def _process(*, source: str, event: HrisEvent) -> dict:
     if action in (mappers.RESIGNED, mappers.TERMINATED):
         if employee is None:
             employee = _employee_create(event)
-        departure = services.departure_start(
+        departure = departure_actions.departure_start(
             employee=employee,
             kind=event.kind,
             notice_date=_notice_date(event),
@@ -99,14 +100,16 @@ def _process(*, source: str, event: HrisEvent) -> dict:
             f"Employee {external_id!r} has no open departure to change.", code=errors.ErrorCode.NO_OPEN_DEPARTURE
         )
     if action == mappers.LAST_DAY_CHANGED:
-        departure = services.departure_update(
+        departure = departure_actions.departure_update(
             departure=open_departure, actor=None, data={"last_working_day": event.last_working_day}
         )
         # departure_update writes its own audit row; add the event's origin to it.
         _annotate_last_change(departure, note)
         return {"result": "last_day_changed", "departure": departure.pk}
     if action == mappers.WITHDRAWN:
-        departure = services.departure_cancel(departure=open_departure, actor=None, note=note, check_permission=False)
+        departure = departure_actions.departure_cancel(
+            departure=open_departure, actor=None, note=note, check_permission=False
+        )
         return {"result": "withdrawn", "departure": departure.pk}
     raise errors.InvalidInput(fields={"type": [f"Unhandled event action {action!r}."]})
 
@@ -144,4 +147,4 @@ def _employee_create(event: HrisEvent) -> Employee:
     for optional in ("department", "country", "time_zone", "language", "personal_email"):
         if data.get(optional):
             fields[optional] = data[optional]
-    return services.employee_create(actor=None, manager=manager, **fields)
+    return employee_actions.employee_create(actor=None, manager=manager, **fields)

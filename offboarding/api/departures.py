@@ -9,7 +9,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core import errors, roles
-from offboarding import access, checklist, selectors, services
+from offboarding import access, selectors, steps, transitions
+from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
 from offboarding.api.serializers import EmployeeBriefSerializer
 from offboarding.models import Departure, DepartureKind, DepartureState, Employee, ReasonCategory
@@ -54,7 +55,7 @@ class DepartureOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_available_transitions(self, obj) -> list[str]:
-        return services.available_transitions(departure=obj, user=self.context["request"].user)
+        return transitions.available_transitions(departure=obj, user=self.context["request"].user)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -87,7 +88,7 @@ class DepartureDetailSerializer(DepartureOutputSerializer):
         return HistorySerializer(obj.history.all(), many=True).data
 
     def get_steps(self, obj) -> list[dict]:
-        return checklist.departure_steps_summary(departure=obj, user=self.context["request"].user)
+        return steps.departure_steps_summary(departure=obj, user=self.context["request"].user)
 
 
 class DepartureInputSerializer(serializers.Serializer):
@@ -151,7 +152,7 @@ class DepartureListApi(GenericAPIView):
             raise errors.PermissionDenied("Only HR may start a departure.")
         data = DepartureInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        departure = services.departure_start(actor=request.user, **data.validated_data)
+        departure = departure_actions.departure_start(actor=request.user, **data.validated_data)
         departure = selectors.departure_get(user=request.user, pk=departure.pk)
         return Response(
             DepartureDetailSerializer(departure, context={"request": request}).data, status=status.HTTP_201_CREATED
@@ -174,7 +175,7 @@ class DepartureDetailApi(GenericAPIView):
             raise errors.PermissionDenied("Only HR may change a departure.")
         data = DepartureUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.departure_update(departure=departure, actor=request.user, data=data.validated_data)
+        departure_actions.departure_update(departure=departure, actor=request.user, data=data.validated_data)
         departure = selectors.departure_get(user=request.user, pk=pk)
         return Response(DepartureDetailSerializer(departure, context={"request": request}).data)
 
@@ -190,15 +191,17 @@ class DepartureTransitionApi(GenericAPIView):
         operation_id="departures_transition",
         request=TransitionInputSerializer,
         responses=DepartureDetailSerializer,
-        parameters=[OpenApiParameter("transition", str, OpenApiParameter.PATH, enum=list(services.PUBLIC_TRANSITIONS))],
+        parameters=[
+            OpenApiParameter("transition", str, OpenApiParameter.PATH, enum=list(transitions.PUBLIC_TRANSITIONS))
+        ],
     )
     def post(self, request, pk: int, transition: str):
-        if transition not in services.PUBLIC_TRANSITIONS:
+        if transition not in transitions.PUBLIC_TRANSITIONS:
             raise errors.NotFound(f"There is no transition called {transition!r}.")
         departure = selectors.departure_get(user=request.user, pk=pk)
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.departure_run_transition(
+        departure_actions.departure_run_transition(
             departure=departure, name=transition, actor=request.user, **data.validated_data
         )
         departure = selectors.departure_get(user=request.user, pk=pk)

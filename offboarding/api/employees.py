@@ -5,7 +5,8 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from offboarding import selectors, services
+from offboarding import selectors
+from offboarding.actions import employees as employee_actions
 from offboarding.api.permissions import IsHR
 from offboarding.models import Employee
 
@@ -87,7 +88,7 @@ class EmployeeListApi(GenericAPIView):
     def post(self, request):
         data = EmployeeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        employee = services.employee_create(actor=request.user, **data.validated_data)
+        employee = employee_actions.employee_create(actor=request.user, **data.validated_data)
         return Response(EmployeeOutputSerializer(employee).data, status=status.HTTP_201_CREATED)
 
 
@@ -108,5 +109,5 @@ class EmployeeDetailApi(GenericAPIView):
         employee = self.get_object()
         data = EmployeeInputSerializer(employee, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        employee = services.employee_update(employee=employee, actor=request.user, data=data.validated_data)
+        employee = employee_actions.employee_update(employee=employee, actor=request.user, data=data.validated_data)
         return Response(EmployeeOutputSerializer(employee).data)

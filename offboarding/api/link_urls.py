@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from core import errors, roles
 from core import links as core_links
 from offboarding import links
+from offboarding.actions import links as link_actions
 
 
 def _language(claims) -> str:
@@ -64,7 +65,7 @@ def link_view(request, token: str):
     if request.method == "GET":
         return _page(request, status=200, language=language, action=claims.action, departure=departure, confirm=True)
     try:
-        action, departure = links.link_use(token=token, note=request.POST.get("note", "").strip()[:2000])
+        action, departure = link_actions.link_use(token=token, note=request.POST.get("note", "").strip()[:2000])
     except errors.ApplicationError as exc:
         return _problem(request, exc, claims)
     return _page(request, status=200, language=language, action=action, departure=departure, done=True)

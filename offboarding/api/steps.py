@@ -8,7 +8,8 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from offboarding import checklist
+from offboarding import steps
+from offboarding.actions import steps as step_actions
 from workflows.models import AssigneeRole, Step, StepState
 
 
@@ -63,7 +64,7 @@ class StepOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_available_actions(self, obj) -> list[str]:
-        return checklist.step_available_actions(step=obj, user=self.context["request"].user)
+        return steps.step_available_actions(step=obj, user=self.context["request"].user)
 
     def get_is_overdue(self, obj) -> bool:
         from django.utils import timezone
@@ -102,7 +103,7 @@ class StepListApi(GenericAPIView):
 
     def get_queryset(self):
         mine = str(self.request.query_params.get("mine", "")).lower() in ("1", "true", "yes")
-        return checklist.step_list(user=self.request.user, mine=mine)
+        return steps.step_list(user=self.request.user, mine=mine)
 
     @extend_schema(operation_id="steps_list", responses=StepOutputSerializer(many=True))
     def get(self, request):
@@ -117,7 +118,7 @@ class StepDetailApi(GenericAPIView):
     serializer_class = StepDetailSerializer
 
     def get(self, request, pk: int):
-        step = checklist.step_get(user=request.user, pk=pk)
+        step = steps.step_get(user=request.user, pk=pk)
         return Response(StepDetailSerializer(step, context={"request": request}).data)
 
 
@@ -133,12 +134,12 @@ class StepActionApi(GenericAPIView):
         operation_id="steps_action",
         request=StepActionInputSerializer,
         responses=StepDetailSerializer,
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(checklist.STEP_ACTIONS))],
+        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(steps.STEP_ACTIONS))],
     )
     def post(self, request, pk: int, action: str):
-        step = checklist.step_get(user=request.user, pk=pk)
+        step = steps.step_get(user=request.user, pk=pk)
         data = StepActionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        checklist.step_act(step=step, action=action, actor=request.user, note=data.validated_data["note"])
-        step = checklist.step_get(user=request.user, pk=pk)
+        step_actions.step_act(step=step, action=action, actor=request.user, note=data.validated_data["note"])
+        step = steps.step_get(user=request.user, pk=pk)
         return Response(StepDetailSerializer(step, context={"request": request}).data)

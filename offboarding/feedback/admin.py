@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 
 from core import roles
-from offboarding.feedback import services
+from offboarding.actions import answers
 from offboarding.feedback.models import ConfidentialAccess, FollowUpSurvey, Guide, InterviewResponse
 
 
@@ -42,7 +42,7 @@ class GuideAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             return
-        guide = services.guide_create_version(
+        guide = answers.guide_create_version(
             content=form.cleaned_data["content"], note=form.cleaned_data.get("note", ""), actor=request.user
         )
         obj.pk = guide.pk

@@ -9,6 +9,7 @@ from django.db import transaction
 from core import errors, links, roles
 from offboarding import access
 from offboarding.feedback import crypto
+from offboarding.feedback.guide import guide_install_default
 from offboarding.feedback.models import RATING_NAMES, ConfidentialAccess, FollowUpSurvey, Guide, InterviewResponse
 
 # Who reads what: the assigned interviewer and HR with the permission see notes; the employee
@@ -24,8 +25,6 @@ def guide_current() -> Guide:
     database whose tables were emptied after migrate), it is installed first, idempotently."""
     guide = Guide.objects.order_by("-version").first()
     if guide is None:
-        from offboarding.feedback.services import guide_install_default
-
         guide, _ = guide_install_default()
     return guide
 

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from offboarding.feedback import services
+from offboarding.actions import answers
 
 
 @shared_task(name="feedback.purge_expired_answers")
 def purge_expired_answers() -> dict:
     """Delete free text past the retention period (settings.ANSWER_RETENTION_DAYS); counts only."""
-    return services.answers_purge_expired()
+    return answers.answers_purge_expired()

@@ -8,7 +8,3 @@ class InterviewsConfig(AppConfig):
     label = "interviews"
     verbose_name = "Exit interviews"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Registers the outbox renderers for invites, reminders and references.
-        from offboarding.interviews import renderers  # noqa: F401

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from core import roles
-from offboarding import services
+from offboarding.actions import departures as departure_actions
 from offboarding.interviews.models import ExitInterview
 from tests.factories import UserFactory
 
@@ -38,7 +38,7 @@ def other_interviewer(org):
 @pytest.fixture
 def departure(org):
     """A departure for `employee`, started and approved through the real services."""
-    departure = services.departure_start(
+    departure = departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
         notice_date=datetime.date(2026, 11, 2),
@@ -46,7 +46,7 @@ def departure(org):
         reason="career",
         actor=org.hr,
     )
-    return services.departure_approve(departure=departure, actor=org.manager)
+    return departure_actions.departure_approve(departure=departure, actor=org.manager)
 
 
 @pytest.fixture

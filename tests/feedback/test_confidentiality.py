@@ -11,9 +11,9 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
-from offboarding import services as departure_services
+from offboarding.actions import answers
+from offboarding.actions import departures as departure_actions
 from offboarding.feedback import crypto, selectors
-from offboarding.feedback import services as feedback_services
 from offboarding.feedback.models import Answer, FollowUpSurvey
 from tests.feedback.conftest import SECRET, SECRET_NOTE, SHARED
 from workflows.outbox.models import ScheduledAction
@@ -191,14 +191,14 @@ def test_a_full_flow_leaks_no_answer_text_to_logs_tasks_outbox_or_email(
     DEBUG), the task messages, the outbox rows and the emails never hold the text."""
     caplog.set_level(logging.DEBUG)
     with time_machine.travel(datetime.datetime(2026, 11, 3, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
-        departure = departure_services.departure_start(
+        departure = departure_actions.departure_start(
             employee=org.employee_record,
             kind="resignation",
             notice_date=datetime.date(2026, 11, 2),
             last_working_day=datetime.date(2026, 12, 18),
             actor=org.hr,
         )
-        departure = departure_services.departure_approve(departure=departure, actor=org.manager)
+        departure = departure_actions.departure_approve(departure=departure, actor=org.manager)
         interview = make_interview(departure)
         url = f"/api/v1/interviews/{interview.pk}/responses/"
         answer = {"question": "reasons.decision", "text": SECRET, "share_with_manager": True}
@@ -208,7 +208,7 @@ def test_a_full_flow_leaks_no_answer_text_to_logs_tasks_outbox_or_email(
         api(org.interviewer).get(url)
         api(org.manager).get(f"/api/v1/interviews/{interview.pk}/shared/")
         api(org.hr).get("/api/v1/reports/reasons/")
-        departure_services.departure_update(
+        departure_actions.departure_update(
             departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 30)}
         )
         clock.move_to(datetime.datetime(2027, 2, 1, 9, 0, tzinfo=datetime.UTC))
@@ -222,8 +222,8 @@ def test_a_full_flow_leaks_no_answer_text_to_logs_tasks_outbox_or_email(
         assert api().post(f"/api/v1/surveys/{token}/", survey_answer, format="json").status_code == 200
         settings.ANSWER_RETENTION_DAYS = 1
         clock.move_to(datetime.datetime(2027, 6, 1, 9, 0, tzinfo=datetime.UTC))
-        feedback_services.answers_purge_expired()
-        departure_services.departure_cancel(departure=departure, actor=org.hr, check_permission=False)
+        answers.answers_purge_expired()
+        departure_actions.departure_cancel(departure=departure, actor=org.hr, check_permission=False)
 
     assert caplog.records, "the flow logs something, so the check below means something"
     for secret in (SECRET, SECRET_NOTE):

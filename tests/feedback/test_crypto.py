@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from core import errors
-from offboarding.feedback import crypto, selectors, services
+from offboarding.actions import answers
+from offboarding.feedback import crypto, selectors
 from offboarding.feedback.models import Answer, InterviewResponse
 from tests.feedback.conftest import SECRET, SECRET_NOTE
 
@@ -91,8 +92,8 @@ def test_rotation_re_encrypts_every_column_to_the_newest_key(answered, org, sett
 @pytest.mark.django_db
 def test_rotation_resumes_where_it_stopped(answered, settings):
     settings.CONFIDENTIAL_KEYS = "1:dGVzdC1rZXktb25lLTMyLWJ5dGVzLWxvbmctLS0tLS0=," + KEY2
-    count, _ = services.confidential_rotate_batch(model=Answer, field="text", batch_size=1)
+    count, _ = answers.confidential_rotate_batch(model=Answer, field="text", batch_size=1)
     assert count == 1
-    assert services.confidential_pending_rotation(model=Answer, field="text") == 1
+    assert answers.confidential_pending_rotation(model=Answer, field="text") == 1
     call_command("rotate_confidential_keys", stdout=io.StringIO())
-    assert services.confidential_pending_rotation(model=Answer, field="text") == 0
+    assert answers.confidential_pending_rotation(model=Answer, field="text") == 0

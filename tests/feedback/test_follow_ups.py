@@ -7,10 +7,10 @@ import pytest
 import time_machine
 from django.core import signing
 
-from offboarding import services as departure_services
+from offboarding.actions import departures as departure_actions
 from offboarding.feedback import selectors
 from offboarding.feedback.models import FollowUpSurvey
-from offboarding.feedback.renderers import render_follow_up
+from offboarding.notifications.feedback import render_follow_up
 from workflows.outbox.models import ScheduledAction
 
 pytestmark = pytest.mark.django_db
@@ -44,19 +44,19 @@ def test_follow_ups_go_to_the_personal_email(departure, org):
 def test_follow_ups_fall_back_to_the_work_email(org):
     org.employee_record.personal_email = ""
     org.employee_record.save()
-    departure = departure_services.departure_start(
+    departure = departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
         notice_date=datetime.date(2026, 11, 2),
         last_working_day=datetime.date(2026, 12, 18),
         actor=org.hr,
     )
-    departure_services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
     assert {a.recipient for a in follow_up_actions()} == {org.employee_record.email}
 
 
 def test_follow_ups_move_with_the_last_working_day(departure, org):
-    departure_services.departure_update(
+    departure_actions.departure_update(
         departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)}
     )
     assert follow_up_actions("cancelled").count() == 2
@@ -65,12 +65,12 @@ def test_follow_ups_move_with_the_last_working_day(departure, org):
 
 def test_moving_the_last_day_back_schedules_again(departure, org):
     for day in (datetime.date(2027, 1, 15), datetime.date(2026, 12, 18)):
-        departure_services.departure_update(departure=departure, actor=org.hr, data={"last_working_day": day})
+        departure_actions.departure_update(departure=departure, actor=org.hr, data={"last_working_day": day})
     assert [a.due_at.date() for a in follow_up_actions()] == [datetime.date(2027, 1, 18), datetime.date(2027, 3, 18)]
 
 
 def test_cancelling_the_departure_cancels_the_follow_ups(departure, org):
-    departure_services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
     assert not follow_up_actions().exists()
     assert set(FollowUpSurvey.objects.values_list("state", flat=True)) == {"cancelled"}
 
@@ -132,7 +132,7 @@ def test_expired_survey_link_is_410_and_changes_nothing(departure, api):
 def test_a_cancelled_departures_survey_link_no_longer_works(departure, org, api):
     survey = FollowUpSurvey.objects.filter(departure=departure).first()
     token = selectors.survey_token(survey)
-    departure_services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
     assert api().post(f"/api/v1/surveys/{token}/", {"would_return": True}, format="json").status_code == 409
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from offboarding.feedback import services
+from offboarding.actions import answers
+from offboarding.feedback.guide import default_guide_content, guide_install_default
 from offboarding.feedback.models import Guide, InterviewResponse
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +34,12 @@ def test_every_section_has_questions_in_swedish_and_english():
 
 
 def test_installing_the_default_again_changes_nothing():
-    guide, created = services.guide_install_default()
+    guide, created = guide_install_default()
     assert not created and Guide.objects.count() == 1 and guide.version == 1
 
 
 def new_content():
-    content = services.default_guide_content()
+    content = default_guide_content()
     content["sections"][0]["questions"] = [{"key": "setting.new", "text": {"en": "New?", "sv": "Ny?"}}]
     return content
 
@@ -62,7 +63,7 @@ def test_a_guide_with_a_section_without_questions_is_400(org, api):
 
 
 def test_an_answered_interview_keeps_the_guide_version_it_used(answered, org, api):
-    services.guide_create_version(content=new_content(), actor=org.hr)
+    answers.guide_create_version(content=new_content(), actor=org.hr)
     body = api(org.interviewer).get(f"/api/v1/interviews/{answered.pk}/responses/").json()
     assert body["guide"]["version"] == 1
     assert InterviewResponse.objects.get(interview=answered).guide.version == 1
@@ -70,7 +71,7 @@ def test_an_answered_interview_keeps_the_guide_version_it_used(answered, org, ap
 
 
 def test_a_new_interview_uses_the_newest_version(departure, make_interview, org, api):
-    services.guide_create_version(content=new_content(), actor=org.hr)
+    answers.guide_create_version(content=new_content(), actor=org.hr)
     interview = make_interview(departure)
     body = api(org.interviewer).get(f"/api/v1/interviews/{interview.pk}/responses/").json()
     assert body["guide"]["version"] == 2 and body["sections"][0]["questions"][0]["key"] == "setting.new"

@@ -158,11 +158,11 @@ def test_a_manager_who_also_holds_the_hr_permission_still_gets_404(answered, org
 def test_follow_up_answers_reach_the_readers_encrypted_at_rest(answered, org, api):
     from django.db import connection
 
-    from offboarding.feedback import services
+    from offboarding.actions import answers
     from offboarding.feedback.models import FollowUpSurvey
 
     survey = FollowUpSurvey.objects.filter(departure=answered.departure).first()
-    services.follow_up_survey_answer(survey=survey, ratings={"role": 3}, addition=SECRET + "-later")
+    answers.follow_up_survey_answer(survey=survey, ratings={"role": 3}, addition=SECRET + "-later")
     with connection.cursor() as cursor:
         cursor.execute("SELECT addition FROM feedback_followupsurvey WHERE id = %s", [survey.pk])
         assert SECRET not in cursor.fetchone()[0]

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from offboarding import messages
-from offboarding.imports import ImportRow, departures_import
+from offboarding.actions.imports import ImportRow, departures_import
 from offboarding.models import Departure, DepartureHistory, Employee
+from offboarding.notifications import departures as messages
 from workflows.models import Step, Workflow
 from workflows.outbox.models import ScheduledAction
 

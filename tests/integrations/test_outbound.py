@@ -12,7 +12,7 @@ from integrations import signing
 from integrations.errors import DeliveryError
 from integrations.http import post
 from integrations.models import ChatWebhook
-from offboarding import services
+from offboarding.actions import departures as departure_actions
 from offboarding.models import Departure
 from tests.integrations.conftest import signed_headers
 from workflows.models import Step
@@ -159,7 +159,9 @@ def test_a_moved_last_day_cancels_the_old_revocation_and_schedules_the_new(org, 
     departure = start()
     old = webhook_rows(departure).get()
 
-    services.departure_update(departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)})
+    departure_actions.departure_update(
+        departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)}
+    )
 
     old.refresh_from_db()
     assert old.status == ActionStatus.CANCELLED
@@ -169,8 +171,12 @@ def test_a_moved_last_day_cancels_the_old_revocation_and_schedules_the_new(org, 
 
 def test_moving_the_last_day_back_schedules_again(org, outbound_settings, start):
     departure = start()
-    services.departure_update(departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)})
-    services.departure_update(departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 18)})
+    departure_actions.departure_update(
+        departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)}
+    )
+    departure_actions.departure_update(
+        departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 18)}
+    )
 
     pending = webhook_rows(departure).get(status=ActionStatus.PENDING)
     assert pending.due_at == datetime.datetime(2026, 12, 18, 16, 0, tzinfo=datetime.UTC)
@@ -179,7 +185,7 @@ def test_moving_the_last_day_back_schedules_again(org, outbound_settings, start)
 def test_a_cancelled_departure_cancels_its_webhooks(org, outbound_settings, start):
     departure = start()
 
-    services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
 
     assert set(webhook_rows(departure).values_list("status", flat=True)) == {ActionStatus.CANCELLED}
 
@@ -206,9 +212,11 @@ def test_no_configured_endpoint_schedules_nothing(org, settings, start):
 def test_completion_sends_the_completed_webhook(org, outbound_settings, receiver, start):
     departure = start()
     with time_machine.travel(datetime.datetime(2026, 12, 21, 9, tzinfo=datetime.UTC), tick=False):
-        services.departure_approve(departure=departure, actor=org.manager)
-        services.departure_waive_interview(departure=departure, actor=org.hr)
-        services.departure_complete(departure=departure, actor=org.hr, override=True, note="Steps tracked elsewhere.")
+        departure_actions.departure_approve(departure=departure, actor=org.manager)
+        departure_actions.departure_waive_interview(departure=departure, actor=org.hr)
+        departure_actions.departure_complete(
+            departure=departure, actor=org.hr, override=True, note="Steps tracked elsewhere."
+        )
         action = webhook_rows(departure, "departure.completed").get()
         outcome = deliver(action.pk)
 
@@ -311,7 +319,7 @@ def test_the_blank_department_webhook_is_the_fallback(org, receiver, start):
 
 def test_an_approval_notice_for_an_approved_departure_is_not_sent(org, receiver, team_chat, start):
     departure = start()
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
 
     outcome = deliver(chat_rows("chat_departure_approval").get().pk)
 
@@ -358,7 +366,7 @@ def test_the_sweep_skips_steps_not_yet_due_and_finished_ones(org, team_chat, sta
     approval = Step.objects.get(workflow=departure.workflow, key="manager_approval")
 
     assert overdue_steps_chat_schedule(today=approval.due_date) == 0
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
     overdue_steps_chat_schedule(today=approval.due_date + datetime.timedelta(days=1))
     assert not chat_rows("chat_step_overdue").filter(payload__step=approval.pk).exists()
 
@@ -370,7 +378,7 @@ def test_finishing_a_step_cancels_its_pending_overdue_notice(org, team_chat, sta
     approval = Step.objects.get(workflow=departure.workflow, key="manager_approval")
     overdue_steps_chat_schedule(today=approval.due_date + datetime.timedelta(days=1))
 
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
 
     assert chat_rows("chat_step_overdue").get(payload__step=approval.pk).status == ActionStatus.CANCELLED
 
@@ -391,7 +399,7 @@ def test_the_overdue_sweep_is_on_the_beat_schedule(settings):
 
 
 def test_a_bulk_start_sends_the_team_one_summary_without_names(org, api, receiver, team_chat, frozen):
-    from offboarding.imports import ImportRow, departures_import
+    from offboarding.actions.imports import ImportRow, departures_import
     from tests.integrations.test_csv_import import make_employees
 
     people = make_employees(3, manager=org.manager_record)

@@ -62,12 +62,12 @@ def workflow(departure):
 @pytest.fixture
 def schedule(org, departure):
     """Schedule through the real service as HR; keyword arguments pass through."""
-    from offboarding.interviews import services
+    from offboarding.actions import interviews as interview_actions
 
     def run(**kwargs):
         kwargs.setdefault("departure", departure)
         kwargs.setdefault("actor", org.hr)
-        return services.exit_interview_schedule(**kwargs)
+        return interview_actions.exit_interview_schedule(**kwargs)
 
     return run
 

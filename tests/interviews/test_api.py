@@ -4,7 +4,7 @@ a manager elsewhere, the employee, IT and anonymous callers."""
 import pytest
 
 from core import roles
-from offboarding.interviews import services
+from offboarding.actions import interviews as interview_actions
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ ACTION_TABLE = {
 def test_interview_actions(schedule, org, caller, action, role, status):
     interview = schedule()
     if action == "close":
-        services.exit_interview_hold(interview=interview, actor=org.hr)
+        interview_actions.exit_interview_hold(interview=interview, actor=org.hr)
     body = {
         "reschedule": {"start": "2026-12-10T09:00:00Z"},
         "reassign": {"interviewer": org.hr.pk},
@@ -184,7 +184,7 @@ def test_participants_see_time_people_uid_and_sequence_in_utc(schedule, org, api
 
 def test_an_action_not_allowed_now_is_409(schedule, org, api):
     interview = schedule()
-    services.exit_interview_cancel(interview=interview, actor=org.hr)
+    interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
     assert api(org.hr).post(f"/api/v1/interviews/{interview.pk}/hold/").status_code == 409
 
 

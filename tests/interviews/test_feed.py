@@ -3,7 +3,7 @@
 import icalendar
 import pytest
 
-from offboarding.interviews import services
+from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import CalendarFeed
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_the_feed_lists_the_interviewers_interviews_without_attendees(schedule, 
 
 
 def test_only_a_hash_of_the_token_is_stored(org):
-    token = services.calendar_feed_rotate(user=org.interviewer)
+    token = interview_actions.calendar_feed_rotate(user=org.interviewer)
     assert token not in CalendarFeed.objects.get(user=org.interviewer).token_hash
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from core import errors, roles
-from offboarding.interviews import services
+from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureState
 from tests.factories import DepartureFactory, EmployeeFactory, UserFactory
@@ -26,13 +26,13 @@ def _busy(interviewer, org, n):
 
 
 def test_a_dedicated_interviewer_is_preferred_at_equal_load(departure, org):
-    assert services.interviewer_choose(departure=departure) == org.interviewer
+    assert interview_actions.interviewer_choose(departure=departure) == org.interviewer
 
 
 def test_the_interviewer_with_the_fewest_active_interviews_is_chosen(departure, org):
     _busy(org.interviewer, org, 2)
     _busy(org.hr, org, 1)
-    assert services.interviewer_choose(departure=departure) == org.hr
+    assert interview_actions.interviewer_choose(departure=departure) == org.hr
 
 
 def test_finished_interviews_do_not_count_as_load(departure, org):
@@ -40,7 +40,7 @@ def test_finished_interviews_do_not_count_as_load(departure, org):
     _busy(org.interviewer, org, 1)
     ExitInterview.objects.filter(interviewer=org.interviewer).update(state=InterviewState.CLOSED)
     _busy(second, org, 1)
-    assert services.interviewer_choose(departure=departure) == org.interviewer
+    assert interview_actions.interviewer_choose(departure=departure) == org.interviewer
 
 
 def test_the_manager_is_never_chosen_even_as_an_interviewer(departure, org):
@@ -50,7 +50,7 @@ def test_the_manager_is_never_chosen_even_as_an_interviewer(departure, org):
         person.groups.add(Group.objects.get(name=roles.INTERVIEWER))
     _busy(org.interviewer, org, 3)
     _busy(org.hr, org, 3)
-    chosen = services.interviewer_choose(departure=departure)
+    chosen = interview_actions.interviewer_choose(departure=departure)
     assert chosen not in (org.manager, org.ceo)
 
 
@@ -82,7 +82,7 @@ def test_no_eligible_interviewer_is_unprocessable(departure, org):
     Group.objects.get(name=roles.INTERVIEWER).user_set.clear()
     Group.objects.get(name=roles.HR).user_set.clear()
     with pytest.raises(errors.Unprocessable):
-        services.interviewer_choose(departure=departure)
+        interview_actions.interviewer_choose(departure=departure)
 
 
 def test_the_api_answers_400_for_an_interviewer_in_the_chain(departure, org, api):
@@ -99,6 +99,6 @@ def test_the_api_answers_400_for_an_interviewer_in_the_chain(departure, org, api
 def test_hr_reassigns_to_someone_outside_the_chain_only(schedule, org):
     interview = schedule()
     with pytest.raises(errors.InvalidInput):
-        services.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.manager)
-    moved = services.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.hr)
+        interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.manager)
+    moved = interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.hr)
     assert moved.interviewer == org.hr

@@ -7,7 +7,7 @@ from email import policy
 import icalendar
 import pytest
 
-from offboarding.interviews import services
+from offboarding.actions import interviews as interview_actions
 from tests.interviews.conftest import calendar_part, event_of
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 
@@ -92,7 +92,7 @@ def test_the_invite_is_in_the_recipients_language(schedule, org, deliver):
 def test_reschedule_sends_sequence_plus_one_with_the_same_uid(schedule, org, deliver):
     interview = schedule()
     deliver(kinds=[ActionKind.INVITE])
-    services.exit_interview_reschedule(
+    interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.hr, start=datetime.datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     )
     message = _invite_for(deliver(kinds=[ActionKind.INVITE]), org.employee_record.email)
@@ -107,7 +107,7 @@ def test_reschedule_sends_sequence_plus_one_with_the_same_uid(schedule, org, del
 def test_an_invite_superseded_before_delivery_is_not_sent(schedule, org, deliver):
     interview = schedule()
     first = ScheduledAction.objects.filter(group=f"interview:{interview.pk}", kind=ActionKind.INVITE).first()
-    services.exit_interview_reschedule(
+    interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.hr, start=datetime.datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     )
     first.refresh_from_db()
@@ -120,7 +120,7 @@ def test_an_invite_superseded_before_delivery_is_not_sent(schedule, org, deliver
 def test_cancel_sends_method_cancel_with_the_sequence_bumped(schedule, org, deliver):
     interview = schedule()
     deliver(kinds=[ActionKind.INVITE])
-    services.exit_interview_cancel(interview=interview, actor=org.hr)
+    interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
     sent = deliver(kinds=[ActionKind.CANCEL])
     assert len(sent) == 2
     part, cal = calendar_part(_invite_for(sent, org.employee_record.email))
@@ -145,7 +145,7 @@ def test_reminders_go_out_a_day_and_an_hour_before(schedule, org, deliver, clock
 
 def test_a_cancelled_interview_sends_no_reminder(schedule, org, deliver, clock):
     interview = schedule()
-    services.exit_interview_cancel(interview=interview, actor=org.hr)
+    interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
     clock.move_to(datetime.datetime(2026, 12, 4, 7, 0, tzinfo=UTC))
     assert deliver(kinds=[ActionKind.REMINDER]) == []
 
@@ -170,7 +170,7 @@ def test_the_invite_endpoint_returns_the_current_invite(schedule, org, api):
 
 def test_the_invite_endpoint_returns_the_cancel_once_cancelled(schedule, org, api):
     interview = schedule()
-    services.exit_interview_cancel(interview=interview, actor=org.hr)
+    interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
     response = api(org.interviewer).get(f"/api/v1/interviews/{interview.pk}/invite.ics")
     cal = icalendar.Calendar.from_ical(response.content)
     assert str(cal["METHOD"]) == "CANCEL" and int(event_of(cal)["SEQUENCE"]) == 1

@@ -9,7 +9,7 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from offboarding.interviews import services
+from offboarding.actions import interviews as interview_actions
 from tests.interviews.conftest import render_pending
 from workflows.outbox.models import ActionKind
 
@@ -103,11 +103,11 @@ def test_the_invite_arrives_over_smtp_and_reads_as_a_request(schedule, org, smtp
 def test_reschedule_and_cancel_arrive_with_the_same_uid(schedule, org, smtp):
     interview = schedule()
     render_pending(kinds=[ActionKind.INVITE])
-    services.exit_interview_reschedule(
+    interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.hr, start=datetime.datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     )
     render_pending(kinds=[ActionKind.INVITE])
-    services.exit_interview_cancel(interview=interview, actor=org.hr)
+    interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
     render_pending(kinds=[ActionKind.CANCEL])
     mine = [raw for to, raw in smtp.received if to == [org.employee_record.email]]
     seen = []

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from offboarding import services as departure_services
+from offboarding.actions import departures as departure_actions
 from offboarding.interviews.models import InterviewState
 from offboarding.models import DepartureState
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
@@ -17,7 +17,7 @@ def test_an_interview_on_or_after_the_new_last_day_moves_to_the_new_window(sched
     interview = schedule()
     assert interview.start == datetime.datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 
-    departure_services.departure_update(
+    departure_actions.departure_update(
         departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 4)}
     )
 
@@ -32,7 +32,7 @@ def test_an_interview_on_or_after_the_new_last_day_moves_to_the_new_window(sched
 def test_an_interview_still_before_the_new_last_day_stays(schedule, departure, org):
     interview = schedule()
 
-    departure_services.departure_update(
+    departure_actions.departure_update(
         departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 11)}
     )
 
@@ -44,7 +44,7 @@ def test_without_a_free_slot_the_interview_is_called_off_for_hr_to_rearrange(sch
     interview = schedule()
 
     # It is Tuesday 1 December: a last day on the 2nd leaves no day between tomorrow and the last day.
-    departure_services.departure_update(
+    departure_actions.departure_update(
         departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 2)}
     )
 

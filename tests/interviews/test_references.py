@@ -7,7 +7,9 @@ import re
 import pytest
 from django.core import signing
 
-from offboarding.interviews import references, services
+from offboarding.actions import departures as departure_actions
+from offboarding.actions import interviews as interview_actions
+from offboarding.actions import references as reference_actions
 from offboarding.interviews.models import ReferenceOffer, ReferenceState
 from offboarding.models import DepartureKind
 from workflows.models import Step, StepState
@@ -22,7 +24,7 @@ def _accept_path(message):
 
 def test_a_held_interview_offers_a_reference_to_a_voluntary_leaver(schedule, org, deliver):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     sent = deliver(handler="reference_offer")
     assert [m.to for _, m in sent] == [[org.employee_record.email]]
     assert "/api/v1/references/accept/" in sent[0][1].body
@@ -30,7 +32,7 @@ def test_a_held_interview_offers_a_reference_to_a_voluntary_leaver(schedule, org
 
 def test_a_declined_interview_offers_a_reference_too(schedule, org):
     interview = schedule()
-    services.exit_interview_decline(interview=interview, actor=org.employee)
+    interview_actions.exit_interview_decline(interview=interview, actor=org.employee)
     assert ReferenceOffer.objects.filter(departure=interview.departure).exists()
 
 
@@ -48,7 +50,7 @@ def test_the_default_policy(schedule, departure, org, kind, eligible, offered):
     departure.kind, departure.rehire_eligible = kind, eligible
     departure.save()
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     assert ReferenceOffer.objects.filter(departure=departure).exists() is offered
 
 
@@ -56,19 +58,19 @@ def test_hr_overrides_the_policy_per_case(schedule, departure, org):
     departure.kind = DepartureKind.TERMINATION
     departure.save()
     interview = schedule(offer_reference=True)
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     assert ReferenceOffer.objects.filter(departure=departure).exists()
 
 
 def test_hr_can_withhold_the_offer_per_case(schedule, departure, org):
     interview = schedule(offer_reference=False)
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     assert not ReferenceOffer.objects.filter(departure=departure).exists()
 
 
 def test_accepting_from_the_email_link_creates_the_managers_step(schedule, org, deliver, workflow, api):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     path = _accept_path(deliver(handler="reference_offer")[0][1])
     page = api().get(path)
     assert page.status_code == 200 and b"<form" in page.content
@@ -87,7 +89,7 @@ def test_accepting_retires_the_templates_generic_reference_step(schedule, org, d
     generic = Step.objects.get(workflow=workflow, key="reference")
     Step.objects.filter(pk=generic.pk).update(state=StepState.READY)  # the manager approved the plan earlier
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
 
     assert api().post(_accept_path(deliver(handler="reference_offer")[0][1])).status_code == 200
 
@@ -98,7 +100,7 @@ def test_accepting_retires_the_templates_generic_reference_step(schedule, org, d
 
 def test_a_used_link_says_so_and_changes_nothing(schedule, org, deliver, api):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     path = _accept_path(deliver(handler="reference_offer")[0][1])
     api().post(path)
     again = api().post(path)
@@ -109,7 +111,7 @@ def test_a_used_link_says_so_and_changes_nothing(schedule, org, deliver, api):
 
 def test_an_expired_link_says_so(schedule, org, deliver, api, clock):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     path = _accept_path(deliver(handler="reference_offer")[0][1])
     clock.shift(datetime.timedelta(days=31))
     response = api().post(path)
@@ -124,7 +126,7 @@ def test_a_forged_link_is_404(api):
 
 def test_the_employee_accepts_through_the_api(schedule, org, api):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     offer = ReferenceOffer.objects.get()
     assert api(org.manager).post(f"/api/v1/references/{offer.pk}/accept/").status_code == 403
     response = api(org.employee).post(f"/api/v1/references/{offer.pk}/accept/")
@@ -133,9 +135,9 @@ def test_the_employee_accepts_through_the_api(schedule, org, api):
 
 def test_the_manager_is_asked_and_the_reference_reaches_the_employee(schedule, org, deliver, workflow, api):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     offer = ReferenceOffer.objects.get()
-    references.reference_offer_accept(offer=offer, actor=org.employee)
+    reference_actions.reference_offer_accept(offer=offer, actor=org.employee)
     request = deliver(handler="reference_request")
     assert [m.to for _, m in request] == [[org.manager_record.email]]
     response = api(org.manager).post(
@@ -150,9 +152,9 @@ def test_the_manager_is_asked_and_the_reference_reaches_the_employee(schedule, o
 
 def test_another_manager_cannot_write_the_reference(schedule, org, api):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     offer = ReferenceOffer.objects.get()
-    references.reference_offer_accept(offer=offer, actor=org.employee)
+    reference_actions.reference_offer_accept(offer=offer, actor=org.employee)
     response = api(org.manager2).post(f"/api/v1/references/{offer.pk}/submit/", {"text": "x"}, format="json")
     assert response.status_code == 404
 
@@ -166,9 +168,8 @@ def test_hr_offers_a_reference_by_hand(departure, org, api):
 
 
 def test_a_pending_offer_is_dropped_when_the_departure_is_withdrawn(schedule, departure, org, deliver):
-    from offboarding import services as departure_services
 
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
-    departure_services.departure_cancel(departure=departure, actor=org.hr)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
     assert deliver(handler="reference_offer") == []

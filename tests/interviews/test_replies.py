@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from offboarding.interviews import services
+from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import AttendeeReply, InterviewState, PartStat
 from tests.factories import UserFactory
 from workflows.outbox.models import ActionKind, ScheduledAction
@@ -57,7 +57,7 @@ def test_the_interviewers_decline_is_recorded_and_blocks_nothing(schedule, mailh
 
 def test_a_reply_to_an_older_sequence_is_ignored(schedule, mailhook, org):
     interview = schedule()
-    services.exit_interview_reschedule(
+    interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.hr, start=datetime.datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     )
     interview.refresh_from_db()

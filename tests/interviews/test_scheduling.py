@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from core import errors
-from offboarding.interviews import services
+from offboarding.actions import interviews as interview_actions
 from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureHistory, DepartureState, InterviewOutcome
@@ -49,15 +49,15 @@ def test_scheduling_writes_invites_and_reminders_to_the_outbox(schedule):
 def test_a_day_ahead_reminder_for_a_monday_goes_out_on_friday():
     hours = slot_finder.WorkingHours("Europe/Stockholm", datetime.time(9), datetime.time(17), "SE")
     monday = datetime.datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
-    assert services.reminder_due(monday, 24, hours) == datetime.datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
-    assert services.reminder_due(monday, 1, hours) == datetime.datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert interview_actions.reminder_due(monday, 24, hours) == datetime.datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
+    assert interview_actions.reminder_due(monday, 1, hours) == datetime.datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def test_reminders_follow_the_recipients_own_working_hours():
     new_york = slot_finder.WorkingHours("America/New_York", datetime.time(9), datetime.time(17), "US")
     start = datetime.datetime(2026, 12, 8, 14, 0, tzinfo=UTC)  # 09:00 in New York
     # An hour before is 08:00 there: the reminder goes at 16:30 New York time the day before.
-    assert services.reminder_due(start, 1, new_york) == datetime.datetime(2026, 12, 7, 21, 30, tzinfo=UTC)
+    assert interview_actions.reminder_due(start, 1, new_york) == datetime.datetime(2026, 12, 7, 21, 30, tzinfo=UTC)
 
 
 def test_scheduling_writes_the_audit_trail(schedule, departure):
@@ -105,7 +105,7 @@ def test_no_free_slot_is_unprocessable(schedule, departure, clock):
 def test_reschedule_bumps_the_sequence_and_keeps_the_uid(schedule, org):
     interview = schedule()
     uid = interview.uid
-    moved = services.exit_interview_reschedule(
+    moved = interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.hr, start=datetime.datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     )
     assert (moved.uid, moved.sequence, moved.state) == (uid, 1, InterviewState.SCHEDULED)
@@ -113,7 +113,7 @@ def test_reschedule_bumps_the_sequence_and_keeps_the_uid(schedule, org):
 
 def test_reschedule_moves_the_reminders(schedule, org):
     interview = schedule()
-    services.exit_interview_reschedule(
+    interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.hr, start=datetime.datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     )
     reminders = ScheduledAction.objects.filter(group=f"interview:{interview.pk}", kind=ActionKind.REMINDER)
@@ -128,10 +128,10 @@ def test_reschedule_moves_the_reminders(schedule, org):
 def test_the_employee_may_only_pick_an_offered_slot(schedule, org):
     interview = schedule()
     with pytest.raises(errors.InvalidInput):
-        services.exit_interview_reschedule(
+        interview_actions.exit_interview_reschedule(
             interview=interview, actor=org.employee, start=datetime.datetime(2026, 12, 10, 20, 0, tzinfo=UTC)
         )
-    moved = services.exit_interview_reschedule(
+    moved = interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.employee, start=datetime.datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     )
     assert moved.sequence == 1
@@ -139,7 +139,7 @@ def test_the_employee_may_only_pick_an_offered_slot(schedule, org):
 
 def test_cancel_sends_the_departure_back_to_approved(schedule, departure, org):
     interview = schedule()
-    services.exit_interview_cancel(interview=interview, actor=org.hr)
+    interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
     departure.refresh_from_db()
     interview.refresh_from_db()
     assert (interview.state, interview.sequence) == (InterviewState.CANCELLED, 1)
@@ -152,14 +152,14 @@ def test_cancel_sends_the_departure_back_to_approved(schedule, departure, org):
 
 def test_after_a_cancel_another_interview_can_be_scheduled(schedule, org):
     first = schedule()
-    services.exit_interview_cancel(interview=first, actor=org.hr)
+    interview_actions.exit_interview_cancel(interview=first, actor=org.hr)
     second = schedule()
     assert second.pk != first.pk and second.uid != first.uid
 
 
 def test_hold_finishes_the_departures_interview(schedule, departure, org):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     departure.refresh_from_db()
     assert departure.state == DepartureState.INTERVIEW_DONE
     assert departure.interview_outcome == InterviewOutcome.HELD
@@ -168,15 +168,15 @@ def test_hold_finishes_the_departures_interview(schedule, departure, org):
 def test_close_follows_hold(schedule, org):
     interview = schedule()
     with pytest.raises(errors.TransitionNotAllowed):
-        services.exit_interview_close(interview=interview, actor=org.interviewer)
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
-    closed = services.exit_interview_close(interview=interview, actor=org.interviewer)
+        interview_actions.exit_interview_close(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    closed = interview_actions.exit_interview_close(interview=interview, actor=org.interviewer)
     assert closed.state == InterviewState.CLOSED
 
 
 def test_decline_moves_the_departure_on_and_offers_the_questionnaire(schedule, departure, org, deliver):
     interview = schedule()
-    services.exit_interview_decline(interview=interview, actor=org.employee)
+    interview_actions.exit_interview_decline(interview=interview, actor=org.employee)
     departure.refresh_from_db()
     assert departure.state == DepartureState.INTERVIEW_DONE
     assert departure.interview_outcome == InterviewOutcome.DECLINED
@@ -189,28 +189,28 @@ def test_decline_moves_the_departure_on_and_offers_the_questionnaire(schedule, d
 
 def test_decline_cancels_the_meeting_in_calendars(schedule, org):
     interview = schedule()
-    services.exit_interview_decline(interview=interview, actor=org.employee)
+    interview_actions.exit_interview_decline(interview=interview, actor=org.employee)
     cancels = ScheduledAction.objects.filter(group=f"interview:{interview.pk}", kind=ActionKind.CANCEL)
     assert sorted(cancels.values_list("payload__to", flat=True)) == ["employee", "interviewer"]
 
 
 def test_no_show_records_the_outcome_and_allows_a_reschedule(schedule, departure, org):
     interview = schedule()
-    services.exit_interview_no_show(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_no_show(interview=interview, actor=org.interviewer)
     departure.refresh_from_db()
     assert departure.state == DepartureState.INTERVIEW_SCHEDULED
     assert departure.interview_outcome == InterviewOutcome.NO_SHOW
-    moved = services.exit_interview_reschedule(
+    moved = interview_actions.exit_interview_reschedule(
         interview=interview, actor=org.interviewer, start=datetime.datetime(2026, 12, 11, 9, 0, tzinfo=UTC)
     )
     assert (moved.state, moved.sequence) == (InterviewState.SCHEDULED, 1)
 
 
 def test_cancelling_the_departure_cancels_the_interview(schedule, departure, org):
-    from offboarding import services as departure_services
+    from offboarding.actions import departures as departure_actions
 
     interview = schedule()
-    departure_services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
     interview.refresh_from_db()
     assert interview.state == InterviewState.CANCELLED
     assert ScheduledAction.objects.filter(group=f"interview:{interview.pk}", kind=ActionKind.CANCEL).count() == 2
@@ -230,20 +230,22 @@ def test_cancelling_the_departure_cancels_the_interview(schedule, departure, org
 def test_an_action_outside_its_roles_is_forbidden(schedule, org, action, role):
     interview = schedule()
     with pytest.raises(errors.PermissionDenied):
-        services.exit_interview_run_action(interview=interview, action=action, actor=getattr(org, role), data={})
+        interview_actions.exit_interview_run_action(
+            interview=interview, action=action, actor=getattr(org, role), data={}
+        )
 
 
 def test_the_interview_transitions_of_a_closed_interview_conflict(schedule, org):
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.hr)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.hr)
     with pytest.raises(errors.TransitionNotAllowed):
-        services.exit_interview_cancel(interview=interview, actor=org.hr)
+        interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
 
 
 def test_reassign_cancels_for_the_old_interviewer_and_invites_the_new(schedule, org):
     interview = schedule()
     other = UserFactory(username="interviewer2", groups=["interviewer"])
-    services.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=other)
+    interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=other)
     interview.refresh_from_db()
     assert (interview.interviewer, interview.sequence) == (other, 1)
     cancel = ScheduledAction.objects.get(group=f"interview:{interview.pk}", kind=ActionKind.CANCEL)
@@ -266,7 +268,7 @@ def test_hold_finishes_the_workflows_interview_step(schedule, org, workflow):
     from workflows.models import StepState
 
     interview = schedule()
-    services.exit_interview_hold(interview=interview, actor=org.interviewer)
+    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     assert set(workflow.steps.filter(kind="interview").values_list("state", flat=True)) == {StepState.DONE}
 
 
@@ -274,5 +276,5 @@ def test_decline_skips_the_workflows_interview_step(schedule, org, workflow):
     from workflows.models import StepState
 
     interview = schedule()
-    services.exit_interview_decline(interview=interview, actor=org.employee)
+    interview_actions.exit_interview_decline(interview=interview, actor=org.employee)
     assert set(workflow.steps.filter(kind="interview").values_list("state", flat=True)) == {StepState.SKIPPED}

@@ -45,7 +45,7 @@ def test_the_lock_makes_the_second_transaction_wait_and_then_see_the_new_state(p
     from django.db import transaction
 
     from core import errors
-    from offboarding import services
+    from offboarding import transitions
 
     departure = start_departure()
     first_locked = threading.Event()
@@ -55,7 +55,7 @@ def test_the_lock_makes_the_second_transaction_wait_and_then_see_the_new_state(p
     def first():
         try:
             with transaction.atomic():
-                services.departure_transition(departure=departure, name="approve", actor=org.manager)
+                transitions.departure_transition(departure=departure, name="approve", actor=org.manager)
                 first_locked.set()
                 release.wait(timeout=10)
         finally:
@@ -66,7 +66,7 @@ def test_the_lock_makes_the_second_transaction_wait_and_then_see_the_new_state(p
             first_locked.wait(timeout=10)
             with transaction.atomic():
                 release.set()
-                services.departure_transition(departure=departure, name="approve", actor=org.ceo)
+                transitions.departure_transition(departure=departure, name="approve", actor=org.ceo)
             outcome.append("approved twice")
         except errors.TransitionNotAllowed:
             outcome.append("conflict")

@@ -169,16 +169,16 @@ def test_list_query_count_does_not_grow_with_rows(org, api, start_departure, dja
 
 
 def _move_to(departure, state, org):
-    from offboarding import services
+    from offboarding.actions import departures as departure_actions
 
     if state in ("approved", "interview_done", "completed"):
-        services.departure_approve(departure=departure, actor=org.hr)
+        departure_actions.departure_approve(departure=departure, actor=org.hr)
     if state in ("interview_done", "completed"):
-        services.departure_waive_interview(departure=departure, actor=org.hr)
+        departure_actions.departure_waive_interview(departure=departure, actor=org.hr)
     if state == "completed":
-        services.departure_complete(departure=departure, actor=org.hr, override=True, note="test setup")
+        departure_actions.departure_complete(departure=departure, actor=org.hr, override=True, note="test setup")
     if state == "cancelled":
-        services.departure_cancel(departure=departure, actor=org.hr)
+        departure_actions.departure_cancel(departure=departure, actor=org.hr)
     departure.refresh_from_db()
     assert departure.state == state
 

@@ -69,10 +69,11 @@ def test_two_simultaneous_clicks_on_one_approve_link_approve_once(postgres_requi
 
     from django.test import Client
 
-    from offboarding import links, services
+    from offboarding import links
+    from offboarding.actions import departures as departure_actions
     from offboarding.models import DepartureHistory
 
-    departure = services.departure_start(
+    departure = departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
         notice_date=datetime.date(2026, 11, 2),

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from offboarding import messages, services
+from offboarding.actions import departures as departure_actions
+from offboarding.notifications import departures as messages
 from workflows.outbox import delivery
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 
@@ -41,7 +42,7 @@ def start(org, clock):
             "actor": org.hr,
         }
         fields.update(overrides)
-        return services.departure_start(**fields)
+        return departure_actions.departure_start(**fields)
 
     return go
 
@@ -162,7 +163,7 @@ def test_approval_stops_the_reminders_and_the_escalation(org, start, clock):
     departure = start()
     run_beat()
 
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
 
     statuses = [(row.kind, row.status) for row in approval_rows(departure)]
     assert statuses[0] == (ActionKind.APPROVAL_REQUEST, ActionStatus.SENT)
@@ -173,7 +174,7 @@ def test_reminder_already_claimed_when_approved_is_not_sent(org, start, clock):
     departure = start()
     clock.move_to(utc(2026, 11, 4, 8, 0))
     claimed = delivery.claim_due()
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
 
     for action_id in claimed:
         delivery.deliver(action_id)
@@ -184,7 +185,7 @@ def test_reminder_already_claimed_when_approved_is_not_sent(org, start, clock):
 def test_cancellation_cancels_everything_pending_for_the_departure(org, start):
     departure = start()
 
-    services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
 
     pending = ScheduledAction.objects.filter(group=f"departure:{departure.pk}", status=ActionStatus.PENDING)
     assert not pending.exists()
@@ -193,7 +194,7 @@ def test_cancellation_cancels_everything_pending_for_the_departure(org, start):
 def test_approval_schedules_the_thank_you_on_the_last_day_morning(org, start):
     departure = start()
 
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
 
     [thanks] = ScheduledAction.objects.filter(kind=ActionKind.THANK_YOU, group=f"departure:{departure.pk}")
     assert thanks.recipient == org.employee_record.email
@@ -202,9 +203,11 @@ def test_approval_schedules_the_thank_you_on_the_last_day_morning(org, start):
 
 def test_new_last_day_moves_the_thank_you(org, start):
     departure = start()
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
 
-    services.departure_update(departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 11)})
+    departure_actions.departure_update(
+        departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2026, 12, 11)}
+    )
 
     rows = ScheduledAction.objects.filter(kind=ActionKind.THANK_YOU, group=f"departure:{departure.pk}")
     assert sorted((row.status, row.due_at) for row in rows) == [
@@ -217,7 +220,7 @@ def test_thank_you_is_sent_on_the_last_day_in_the_employees_language(org, start,
     org.employee_record.language = "sv"
     org.employee_record.save()
     departure = start()
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
 
     clock.move_to(utc(2026, 12, 18, 8, 0))
     run_beat()

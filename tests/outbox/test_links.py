@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from offboarding import links, services
+from offboarding import links
+from offboarding.actions import departures as departure_actions
 from offboarding.models import DepartureHistory, DepartureState
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction, UsedLink
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def departure(org):
-    return services.departure_start(
+    return departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
         notice_date=datetime.date(2026, 11, 2),
@@ -111,7 +112,7 @@ def test_tampered_link_changes_nothing(client, departure, org):
 
 def test_approve_link_of_an_already_approved_departure_says_so(client, link, departure, org):
     url = link("approve")
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
 
     response = client.post(url)
 

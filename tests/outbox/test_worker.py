@@ -12,7 +12,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from offboarding import services
+from offboarding.actions import departures as departure_actions
 from tests.outbox.conftest import point_broker, wait_until
 from workflows.outbox import tasks
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
@@ -28,7 +28,7 @@ pytestmark = [
 
 @pytest.fixture
 def departure(org):
-    return services.departure_start(
+    return departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
         notice_date=timezone.localdate(),
@@ -75,7 +75,7 @@ def test_task_queued_twice_sends_once(worker, departure, org):
     tasks.enqueue_quietly(action.pk)
     tasks.enqueue_quietly(action.pk)
     # A later message through the same single worker: once it arrives, both copies were handled.
-    services.departure_approve(departure=departure, actor=org.manager)
+    departure_actions.departure_approve(departure=departure, actor=org.manager)
     thanks = ScheduledAction.objects.get(kind=ActionKind.THANK_YOU, group=f"departure:{departure.pk}")
     make_due(thanks)
     tasks.enqueue_quietly(thanks.pk)
@@ -101,7 +101,7 @@ def test_sweep_run_twice_sends_once(worker, departure, org):
 def test_redis_down_at_approval_loses_nothing(worker, departure, org, closed_port, broker):
     point_broker(f"redis://127.0.0.1:{closed_port}/12")
 
-    services.departure_approve(departure=departure, actor=org.manager)  # on commit: enqueue fails quietly
+    departure_actions.departure_approve(departure=departure, actor=org.manager)  # on commit: enqueue fails quietly
 
     thanks = ScheduledAction.objects.get(kind=ActionKind.THANK_YOU, group=f"departure:{departure.pk}")
     assert thanks.status == ActionStatus.PENDING

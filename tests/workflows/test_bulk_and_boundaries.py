@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from offboarding import checklist
+from offboarding.actions import checklist as checklist_actions
 from offboarding.models import Departure
 from tests.factories import DepartureFactory, EmployeeFactory
 from workflows.models import Step
@@ -26,7 +26,7 @@ def _departures(n: int, org) -> list[Departure]:
 def _statements(n: int, org) -> list[str]:
     departures = _departures(n, org)
     with CaptureQueriesContext(connection) as captured:
-        checklist.departure_checklist_start_bulk(departures=departures)
+        checklist_actions.departure_checklist_start_bulk(departures=departures)
     assert Step.objects.filter(workflow__departure__in=departures).count() == 14 * n
     # The statement and its table: savepoint names differ from run to run.
     return [
@@ -61,7 +61,7 @@ def test_on_postgresql_the_query_count_is_exactly_constant(org, frozen, postgres
 def test_a_bulk_start_links_each_departure_to_its_workflow(org, frozen):
     departures = _departures(3, org)
 
-    workflows = checklist.departure_checklist_start_bulk(departures=departures)
+    workflows = checklist_actions.departure_checklist_start_bulk(departures=departures)
 
     linked = dict(Departure.objects.filter(pk__in=[d.pk for d in departures]).values_list("pk", "workflow_id"))
     assert sorted(linked.values()) == sorted(w.pk for w in workflows)
@@ -71,9 +71,9 @@ def test_a_bulk_start_links_each_departure_to_its_workflow(org, frozen):
 
 def test_a_bulk_start_skips_departures_that_already_have_a_checklist(org, frozen):
     departures = _departures(2, org)
-    checklist.departure_checklist_start_bulk(departures=departures[:1])
+    checklist_actions.departure_checklist_start_bulk(departures=departures[:1])
 
-    started = checklist.departure_checklist_start_bulk(departures=departures)
+    started = checklist_actions.departure_checklist_start_bulk(departures=departures)
 
     assert len(started) == 1
 
@@ -99,7 +99,7 @@ def test_the_engine_never_imports_offboarding():
 
 def test_step_dates_are_plain_dates_not_datetimes(org, frozen):
     departures = _departures(1, org)
-    checklist.departure_checklist_start_bulk(departures=departures)
+    checklist_actions.departure_checklist_start_bulk(departures=departures)
 
     due = Step.objects.filter(key="access_revocation").get().due_date
     assert type(due) is datetime.date

@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 
-from offboarding import checklist, services
+from offboarding.actions import departures as departure_actions
+from offboarding.actions import steps as step_actions
 from workflows.models import StepHistory
 from workflows.outbox.models import ScheduledAction
 from workflows.outbox.registry import get_renderer
@@ -15,7 +16,7 @@ D = datetime.date
 
 
 def _move(departure, org, last_day):
-    return services.departure_update(departure=departure, actor=org.hr, data={"last_working_day": last_day})
+    return departure_actions.departure_update(departure=departure, actor=org.hr, data={"last_working_day": last_day})
 
 
 def test_a_swedish_departure_before_midsummer_counts_around_midsummer_eve(org, start_departure, step_of):
@@ -68,8 +69,8 @@ def test_a_new_last_day_moves_open_steps_and_records_it(org, start_departure, st
 
 def test_a_new_last_day_leaves_finished_steps_alone(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
-    checklist.step_act(step=step_of(departure, "access_revocation"), action="complete", actor=org.it)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
+    step_actions.step_act(step=step_of(departure, "access_revocation"), action="complete", actor=org.it)
 
     _move(departure, org, D(2027, 1, 15))
 
@@ -81,7 +82,7 @@ def test_a_new_last_day_leaves_finished_steps_alone(org, start_departure, step_o
 def test_a_new_notice_date_does_not_move_last_day_steps(org, start_departure, step_of):
     departure = start_departure()
 
-    services.departure_update(departure=departure, actor=org.hr, data={"notice_date": D(2026, 11, 9)})
+    departure_actions.departure_update(departure=departure, actor=org.hr, data={"notice_date": D(2026, 11, 9)})
 
     assert step_of(departure, "access_revocation").due_date == D(2026, 12, 18)
 
@@ -136,7 +137,7 @@ def test_group_steps_remind_every_member_of_the_group(org, start_departure, step
 
 def test_manager_steps_remind_the_direct_manager(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
 
     rows = reminders(step_of(departure, "handover_plan"))
 
@@ -175,10 +176,10 @@ def test_moving_the_last_day_back_again_reschedules_without_key_collisions(org, 
 
 def test_finishing_a_step_cancels_its_reminders(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     step = step_of(departure, "access_revocation")
 
-    checklist.step_act(step=step, action="complete", actor=org.it)
+    step_actions.step_act(step=step, action="complete", actor=org.it)
 
     assert set(reminders(step).values_list("status", flat=True)) == {"cancelled"}
 
@@ -186,14 +187,14 @@ def test_finishing_a_step_cancels_its_reminders(org, start_departure, step_of):
 def test_cancelling_the_departure_cancels_every_step_reminder(org, start_departure):
     departure = start_departure()
 
-    services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
 
     assert not ScheduledAction.objects.filter(group__startswith="step:", status="pending").exists()
 
 
 def test_the_reminder_email_names_the_step_and_its_due_date(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     row = reminders(step_of(departure, "equipment_return")).order_by("due_at").first()
 
     message = get_renderer(row.handler)(row)
@@ -208,7 +209,7 @@ def test_the_reminder_email_is_in_swedish_for_a_swedish_speaker(org, start_depar
     org.employee_record.language = "sv"
     org.employee_record.save()
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     row = reminders(step_of(departure, "equipment_return")).order_by("due_at").first()
 
     message = get_renderer(row.handler)(row)
@@ -219,10 +220,10 @@ def test_the_reminder_email_is_in_swedish_for_a_swedish_speaker(org, start_depar
 
 def test_a_reminder_for_a_finished_step_no_longer_applies(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     step = step_of(departure, "access_revocation")
     row = reminders(step).first()
-    checklist.step_act(step=step, action="complete", actor=org.it)
+    step_actions.step_act(step=step, action="complete", actor=org.it)
 
     assert get_renderer(row.handler)(row) is None
 
@@ -245,7 +246,7 @@ def test_a_reminder_for_a_step_still_waiting_for_others_is_held_back(org, start_
 
 def test_a_reminder_for_an_old_due_date_no_longer_applies(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     row = reminders(step_of(departure, "equipment_return")).first()
     _move(departure, org, D(2027, 1, 15))
 
@@ -256,7 +257,7 @@ def test_the_outbox_delivers_a_due_step_reminder_by_email(org, start_departure, 
     from workflows.outbox.delivery import deliver
 
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     row = reminders(step_of(departure, "access_revocation")).order_by("due_at").first()
     frozen.move_to(row.due_at)
 

@@ -5,7 +5,8 @@ import datetime
 import pytest
 
 from core import errors
-from offboarding import checklist, services
+from offboarding.actions import departures as departure_actions
+from offboarding.actions import steps as step_actions
 from offboarding.models import Departure
 from workflows import services as workflow_services
 from workflows.models import StepHistory
@@ -26,16 +27,16 @@ def test_completing_a_blocked_step_is_a_conflict_naming_what_it_waits_for(org, s
     step = step_of(departure, "handover_plan")
 
     with pytest.raises(errors.TransitionNotAllowed) as caught:
-        checklist.step_act(step=step, action="complete", actor=org.manager)
+        step_actions.step_act(step=step, action="complete", actor=org.manager)
 
     assert "Approve the departure plan" in caught.value.message
 
 
 def test_finishing_a_dependency_makes_the_next_step_ready(org, start_departure, step_of):
     departure = start_departure()
-    checklist.step_act(step=step_of(departure, "manager_approval"), action="approve", actor=org.manager)
+    step_actions.step_act(step=step_of(departure, "manager_approval"), action="approve", actor=org.manager)
 
-    checklist.step_act(step=step_of(departure, "handover_plan"), action="complete", actor=org.manager)
+    step_actions.step_act(step=step_of(departure, "handover_plan"), action="complete", actor=org.manager)
 
     assert step_of(departure, "knowledge_transfer").state == "ready"
     assert list(StepHistory.objects.filter(step__key="knowledge_transfer").values_list("transition", flat=True)) == [
@@ -46,7 +47,7 @@ def test_finishing_a_dependency_makes_the_next_step_ready(org, start_departure, 
 def test_approving_the_approval_step_approves_the_departure_with_audit_rows(org, start_departure, step_of):
     departure = start_departure()
 
-    checklist.step_act(step=step_of(departure, "manager_approval"), action="approve", actor=org.manager, note="fine")
+    step_actions.step_act(step=step_of(departure, "manager_approval"), action="approve", actor=org.manager, note="fine")
 
     departure.refresh_from_db()
     assert departure.state == "approved"
@@ -63,7 +64,7 @@ def test_approving_the_approval_step_approves_the_departure_with_audit_rows(org,
 def test_rejecting_the_approval_step_keeps_the_departure_in_notice(org, start_departure, step_of):
     departure = start_departure()
 
-    checklist.step_act(step=step_of(departure, "manager_approval"), action="reject", actor=org.manager, note="date")
+    step_actions.step_act(step=step_of(departure, "manager_approval"), action="reject", actor=org.manager, note="date")
 
     assert Departure.objects.get(pk=departure.pk).state == "notice"
     assert step_of(departure, "manager_approval").state == "rejected"
@@ -74,16 +75,18 @@ def test_a_rejection_needs_a_note(org, start_departure, step_of):
     departure = start_departure()
 
     with pytest.raises(errors.InvalidInput) as caught:
-        checklist.step_act(step=step_of(departure, "manager_approval"), action="reject", actor=org.manager)
+        step_actions.step_act(step=step_of(departure, "manager_approval"), action="reject", actor=org.manager)
 
     assert "note" in caught.value.fields
 
 
 def test_a_rejected_approval_reopens_when_the_last_day_changes(org, start_departure, step_of):
     departure = start_departure()
-    checklist.step_act(step=step_of(departure, "manager_approval"), action="reject", actor=org.manager, note="later")
+    step_actions.step_act(step=step_of(departure, "manager_approval"), action="reject", actor=org.manager, note="later")
 
-    services.departure_update(departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)})
+    departure_actions.departure_update(
+        departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)}
+    )
 
     assert step_of(departure, "manager_approval").state == "ready"
 
@@ -91,7 +94,7 @@ def test_a_rejected_approval_reopens_when_the_last_day_changes(org, start_depart
 def test_approving_the_departure_directly_closes_the_approval_step(org, start_departure, step_of):
     departure = start_departure()
 
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
 
     assert step_of(departure, "manager_approval").state == "approved"
     assert step_of(departure, "handover_plan").state == "ready"
@@ -99,16 +102,16 @@ def test_approving_the_departure_directly_closes_the_approval_step(org, start_de
 
 def test_approving_the_step_of_a_cancelled_departure_is_a_conflict(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
 
     with pytest.raises(errors.TransitionNotAllowed):
-        checklist.step_act(step=step_of(departure, "manager_approval"), action="approve", actor=org.manager)
+        step_actions.step_act(step=step_of(departure, "manager_approval"), action="approve", actor=org.manager)
 
 
 def test_cancelling_the_departure_skips_every_open_step(org, start_departure):
     departure = start_departure()
 
-    services.departure_cancel(departure=departure, actor=org.hr)
+    departure_actions.departure_cancel(departure=departure, actor=org.hr)
 
     states = set(departure.workflow.steps.values_list("state", flat=True))
     assert states == {"skipped"}
@@ -117,31 +120,31 @@ def test_cancelling_the_departure_skips_every_open_step(org, start_departure):
 
 def test_only_hr_skips_a_required_step(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     step = step_of(departure, "access_revocation")
 
     with pytest.raises(errors.PermissionDenied):
-        checklist.step_act(step=step, action="skip", actor=org.it)
-    checklist.step_act(step=step, action="skip", actor=org.hr, note="no accounts")
+        step_actions.step_act(step=step, action="skip", actor=org.it)
+    step_actions.step_act(step=step, action="skip", actor=org.hr, note="no accounts")
 
     assert step_of(departure, "access_revocation").state == "skipped"
 
 
 def test_the_assignee_may_skip_an_optional_step(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
 
-    checklist.step_act(step=step_of(departure, "farewell"), action="skip", actor=org.manager)
+    step_actions.step_act(step=step_of(departure, "farewell"), action="skip", actor=org.manager)
 
     assert step_of(departure, "farewell").state == "skipped"
 
 
 def test_a_task_cannot_be_approved(org, start_departure, step_of):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
 
     with pytest.raises(errors.TransitionNotAllowed):
-        checklist.step_act(step=step_of(departure, "handover_plan"), action="approve", actor=org.manager)
+        step_actions.step_act(step=step_of(departure, "handover_plan"), action="approve", actor=org.manager)
 
 
 def test_required_steps_block_completion_until_finished(org, start_departure):

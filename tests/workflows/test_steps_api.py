@@ -2,7 +2,7 @@
 
 import pytest
 
-from offboarding import services
+from offboarding.actions import departures as departure_actions
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/steps/"
@@ -11,7 +11,7 @@ URL = "/api/v1/steps/"
 @pytest.fixture
 def approved(org, start_departure):
     departure = start_departure()
-    services.departure_approve(departure=departure, actor=org.hr)
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     return departure
 
 
@@ -149,7 +149,7 @@ def test_the_departure_detail_includes_the_callers_steps(org, api, approved):
 
 
 def test_the_steps_summary_shows_the_employee_only_their_own_steps(org, approved):
-    from offboarding.checklist import departure_steps_summary
+    from offboarding.steps import departure_steps_summary
 
     summary = departure_steps_summary(departure=approved, user=org.employee)
 

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors, roles
-from offboarding.feedback import reports, selectors, services
+from offboarding.actions import answers
+from offboarding.feedback import reports, selectors
 from offboarding.feedback.models import RATING_NAMES
 from offboarding.models import ReasonCategory
 
@@ -126,7 +127,7 @@ class ResponsesApi(APIView):
         selectors.answers_role(interview=interview, user=request.user)  # 403/404 before any validation
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.interview_response_write(
+        answers.interview_response_write(
             interview=interview, actor=request.user, provided=frozenset(request.data), **data.validated_data
         )
         result = selectors.interview_response_read(
@@ -194,7 +195,7 @@ class GuideListApi(APIView):
             raise errors.PermissionDenied("Only HR may publish a guide version.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        guide = services.guide_create_version(actor=request.user, **data.validated_data)
+        guide = answers.guide_create_version(actor=request.user, **data.validated_data)
         return Response(self.OutputSerializer(guide).data, status=status.HTTP_201_CREATED)
 
 
@@ -272,7 +273,7 @@ class SurveyApi(APIView):
             )
             data = self.InputSerializer(data=payload)
             data.is_valid(raise_exception=True)
-            survey = services.follow_up_survey_answer(survey=survey, **data.validated_data)
+            survey = answers.follow_up_survey_answer(survey=survey, **data.validated_data)
         except (errors.ApplicationError, serializers.ValidationError) as exc:
             if self._is_html(request):
                 message = getattr(exc, "message", None) or "Please check your answers."

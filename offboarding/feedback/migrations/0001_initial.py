@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 def install_default_guide(apps, schema_editor):
     # Data step added by hand after makemigrations: the shipped guide, installed idempotently.
-    from offboarding.feedback.services import guide_install_default
+    from offboarding.feedback.guide import guide_install_default
 
     guide_install_default(guide_model=apps.get_model("feedback", "Guide"))
 

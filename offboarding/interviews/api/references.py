@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from core import errors
 from offboarding import access
 from offboarding import selectors as departure_selectors
+from offboarding.actions import references as reference_actions
 from offboarding.interviews import references
 from offboarding.interviews.models import ReferenceOffer, ReferenceState
 
@@ -66,7 +67,7 @@ class DepartureReferenceApi(APIView):
     @extend_schema(request=None, responses={201: ReferenceOutputSerializer})
     def post(self, request, pk: int):
         departure = departure_selectors.departure_get(user=request.user, pk=pk)
-        offer = references.reference_offer_by_hr(departure=departure, actor=request.user)
+        offer = reference_actions.reference_offer_by_hr(departure=departure, actor=request.user)
         return Response(_data(offer, request), status=status.HTTP_201_CREATED)
 
 
@@ -84,7 +85,7 @@ class ReferenceAcceptApi(APIView):
     @extend_schema(request=None, responses=ReferenceOutputSerializer)
     def post(self, request, pk: int):
         offer = references.reference_get(user=request.user, pk=pk)
-        offer = references.reference_offer_accept(offer=offer, actor=request.user)
+        offer = reference_actions.reference_offer_accept(offer=offer, actor=request.user)
         return Response(_data(offer, request))
 
 
@@ -100,7 +101,7 @@ class ReferenceSubmitApi(APIView):
         offer = references.reference_get(user=request.user, pk=pk)
         data = ReferenceSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        offer = references.reference_submit(offer=offer, actor=request.user, text=data.validated_data["text"])
+        offer = reference_actions.reference_submit(offer=offer, actor=request.user, text=data.validated_data["text"])
         return Response(_data(offer, request))
 
 
@@ -140,7 +141,7 @@ class ReferenceAcceptLinkView(View):
         if problem:
             return problem
         try:
-            references.reference_offer_accept(offer=offer)
+            reference_actions.reference_offer_accept(offer=offer)
         except errors.ApplicationError as exc:
             return self._page("Reference", exc.message, status_code=exc.status)
         return self._page("Reference accepted", "Thank you. Your manager has been asked to write your reference.")

@@ -20,9 +20,10 @@ from rest_framework.views import APIView
 from core import errors, roles
 from core.api import Pagination
 from offboarding import selectors as departure_selectors
-from offboarding.interviews import renderers as interview_renderers
-from offboarding.interviews import selectors, services
+from offboarding.actions import interviews as interview_actions
+from offboarding.interviews import selectors
 from offboarding.interviews.models import AttendeeReply, ExitInterview
+from offboarding.notifications import interviews as interview_renderers
 
 User = get_user_model()
 
@@ -106,7 +107,7 @@ class InterviewOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_available_actions(self, obj) -> list[str]:
-        return services.available_actions(interview=obj, user=self.context["request"].user)
+        return interview_actions.available_actions(interview=obj, user=self.context["request"].user)
 
     def get_proposals(self, obj) -> list[dict]:
         """Requests for another time (COUNTERs and the employee's own), for HR and the interviewer."""
@@ -183,7 +184,7 @@ class DepartureInterviewApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         minutes = values.pop("duration_minutes")
-        interview = services.exit_interview_schedule(
+        interview = interview_actions.exit_interview_schedule(
             departure=departure,
             actor=request.user,
             duration=datetime.timedelta(minutes=minutes) if minutes else None,
@@ -297,7 +298,7 @@ class ActionInputSerializer(serializers.Serializer):
     )
 
 
-ACTIONS = list(services.ACTION_ROLES)
+ACTIONS = list(interview_actions.ACTION_ROLES)
 
 
 class InterviewActionApi(APIView):
@@ -319,7 +320,7 @@ class InterviewActionApi(APIView):
             raise errors.InvalidInput(fields={"interviewer": ["Say who interviews instead."]})
         if values.get("duration_minutes"):
             values["duration"] = datetime.timedelta(minutes=values.pop("duration_minutes"))
-        services.exit_interview_run_action(
+        interview_actions.exit_interview_run_action(
             interview=interview, action=self.action_name, actor=request.user, data=values
         )
         interview, level = selectors.exit_interview_get(user=request.user, pk=pk)
@@ -338,7 +339,7 @@ class InterviewInviteApi(APIView):
         _require_participant(interview, request.user, "the invite")
         if interview.start is None:
             raise errors.NotFound("This interview has no time yet.")
-        language = services.user_language(request.user)
+        language = interview_actions.user_language(request.user)
         body, method = interview_renderers.interview_ics(interview, language=language)
         return _ics_response(body, method=method, filename="invite.ics")
 
@@ -387,7 +388,7 @@ class InterviewRepliesApi(APIView):
             body = body.get("calendar", "")
         if not body:
             raise errors.InvalidInput(fields={"calendar": ["Send the text/calendar part as the body."]})
-        record = services.exit_interview_record_reply(data=body)
+        record = interview_actions.exit_interview_record_reply(data=body)
         return Response(ReplyOutputSerializer(record).data)
 
 
@@ -406,12 +407,12 @@ class FeedUrlApi(APIView):
     def post(self, request):
         from django.conf import settings
 
-        token = services.calendar_feed_rotate(user=request.user)
+        token = interview_actions.calendar_feed_rotate(user=request.user)
         return Response({"url": f"{settings.SITE_URL}/api/v1/calendar/feeds/{token}.ics"})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
-        services.calendar_feed_revoke(user=request.user)
+        interview_actions.calendar_feed_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -424,10 +425,10 @@ class FeedApi(APIView):
 
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.BINARY})
     def get(self, request, token: str):
-        owner = services.calendar_feed_owner(token=token)
+        owner = interview_actions.calendar_feed_owner(token=token)
         if owner is None:
             raise errors.NotFound("No such feed.")
-        language = services.user_language(owner)
+        language = interview_actions.user_language(owner)
         meetings = [
             interview_renderers.interview_meeting(
                 interview, language=language, attendees=(), cancelled=interview.state in ("cancelled", "declined")

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from core import errors
 from integrations.csv_import import HEADER, csv_rows_read, csv_text_decode
-from offboarding.imports import departures_import
+from offboarding.actions.imports import departures_import
 
 
 class Command(BaseCommand):

@@ -134,7 +134,7 @@ class Command(BaseCommand):
         """Completed departures with held interviews and structured answers (no free text)."""
         import datetime
 
-        from offboarding.feedback.services import interview_response_write
+        from offboarding.actions.answers import interview_response_write
         from offboarding.interviews.models import ExitInterview, InterviewState
         from offboarding.models import Departure, DepartureHistory, DepartureState, InterviewOutcome
 

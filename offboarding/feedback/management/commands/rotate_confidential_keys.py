@@ -6,7 +6,8 @@ ring only after this reports nothing left to do."""
 
 from django.core.management.base import BaseCommand
 
-from offboarding.feedback import crypto, services
+from offboarding.actions import answers
+from offboarding.feedback import crypto
 
 
 class Command(BaseCommand):
@@ -19,12 +20,12 @@ class Command(BaseCommand):
         version = crypto.key_ring().current_version
         self.stdout.write(f"Re-encrypting to key version {version}.")
         grand_total = 0
-        for model, field in services.ENCRYPTED_FIELDS:
+        for model, field in answers.ENCRYPTED_FIELDS:
             label = f"{model._meta.label}.{field}"
-            pending = services.confidential_pending_rotation(model=model, field=field)
+            pending = answers.confidential_pending_rotation(model=model, field=field)
             done, after = 0, 0
             while True:
-                count, last = services.confidential_rotate_batch(
+                count, last = answers.confidential_rotate_batch(
                     model=model, field=field, batch_size=batch_size, after_pk=after
                 )
                 if not count:

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from core import errors, roles
-from offboarding import access
-from offboarding import services as departure_services
+from offboarding import access, transitions
+from offboarding.actions import references as reference_actions
 from offboarding.interviews import selectors
 from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import (
@@ -74,7 +74,7 @@ def _require(interview: ExitInterview, actor, action: str) -> set[str]:
 
 
 def _lock(interview: ExitInterview) -> ExitInterview:
-    departure_services.departure_lock(interview.departure_id)
+    transitions.departure_lock(interview.departure_id)
     return (
         ExitInterview.objects.select_for_update()
         .select_related("departure", "departure__employee", "interviewer")
@@ -102,7 +102,7 @@ def _run(interview: ExitInterview, name: str, actor, note: str = "") -> None:
     from_state = interview.state
     getattr(interview, name)()
     interview.save()
-    departure_services.history_record(
+    transitions.history_record(
         departure=interview.departure,
         transition=name,
         from_state=from_state,
@@ -114,7 +114,7 @@ def _run(interview: ExitInterview, name: str, actor, note: str = "") -> None:
 
 
 def _departure(interview: ExitInterview, name: str, actor, **kwargs) -> Departure:
-    departure = departure_services.departure_transition(
+    departure = transitions.departure_transition(
         departure=interview.departure,
         name=name,
         actor=actor,
@@ -311,7 +311,7 @@ def exit_interview_schedule(
         raise errors.PermissionDenied("Only HR may schedule the exit interview.")
     duration = duration or slot_finder.default_duration()
     with transaction.atomic():
-        locked = departure_services.departure_lock(departure.pk)
+        locked = transitions.departure_lock(departure.pk)
         if locked.state != DepartureState.APPROVED:
             raise errors.TransitionNotAllowed(
                 f"An interview can be scheduled for an approved departure, not one in state '{locked.state}'."
@@ -354,7 +354,7 @@ def exit_interview_schedule(
                 "This departure already has an active interview.", code=errors.ErrorCode.INTERVIEW_EXISTS
             ) from exc
         interview.departure = locked
-        departure_services.history_record(
+        transitions.history_record(
             departure=locked,
             transition="propose",
             from_state="",
@@ -423,7 +423,7 @@ def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> 
         interview.interviewer_partstat = PartStat.NEEDS_ACTION
         interview.sequence += 1
         interview.save()
-        departure_services.history_record(
+        transitions.history_record(
             departure=interview.departure,
             transition="reassign",
             from_state=interview.state,
@@ -525,8 +525,6 @@ def exit_interview_hold(*, interview: ExitInterview, actor) -> ExitInterview:
     """The interviewer (or HR) records that the interview took place: the departure moves to interview_done
     (outcome held), the workflow's interview step is done, and a reference is offered when policy allows."""
     _require(interview, actor, "hold")
-    from offboarding.interviews import references
-
     with transaction.atomic():
         interview = _lock(interview)
         _can(interview, "hold")
@@ -534,7 +532,7 @@ def exit_interview_hold(*, interview: ExitInterview, actor) -> ExitInterview:
         _run(interview, "hold", actor)
         departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.HELD)
         _finish_workflow_step(departure, actor, state="done")
-        references.reference_offer_if_allowed(departure=departure, interview=interview, actor=actor)
+        reference_actions.reference_offer_if_allowed(departure=departure, interview=interview, actor=actor)
     return interview
 
 
@@ -542,8 +540,6 @@ def exit_interview_decline(*, interview: ExitInterview, actor) -> ExitInterview:
     """The employee (or HR for them) declines: interviews are voluntary. The departure moves on with the
     outcome declined, the written questionnaire is offered, and a reference when policy allows."""
     _require(interview, actor, "decline")
-    from offboarding.interviews import references
-
     with transaction.atomic():
         interview = _lock(interview)
         _withdraw(interview, "decline", actor)
@@ -558,7 +554,7 @@ def exit_interview_decline(*, interview: ExitInterview, actor) -> ExitInterview:
             group=group_key(interview),
             payload={"interview": interview.pk},
         )
-        references.reference_offer_if_allowed(departure=departure, interview=interview, actor=actor)
+        reference_actions.reference_offer_if_allowed(departure=departure, interview=interview, actor=actor)
     return interview
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from core import roles
 from integrations.email import render_message
 from offboarding import access
+from offboarding.links import LINK_MAX_AGE, link_urls
 from offboarding.models import Departure, DepartureState
 from workflows.business_time import add_business_days
 from workflows.outbox import services as outbox
@@ -300,8 +301,6 @@ def _departure_context(departure: Departure) -> dict:
 
 
 def _links(departure: Departure, user) -> dict:
-    from offboarding.links import LINK_MAX_AGE, link_urls
-
     return {"links": link_urls(departure_id=departure.pk, user_id=user.pk), "link_days": LINK_MAX_AGE.days}
 
 

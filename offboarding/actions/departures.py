@@ -1,77 +1,20 @@
-"""Writes for employees and departures. Each service is one business action in one transaction."""
+"""Departure actions: start, approve, reject, cancel, complete, waive the interview, change dates.
+
+Each is one business action in one transaction: lock, transition with its audit row, outbox rows."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.db import IntegrityError, transaction
-from django_fsm import can_proceed
 
 from core import errors
-from offboarding import checklist, messages, outbound
-from offboarding.feedback import hooks as feedback_hooks
-from offboarding.models import OPEN_STATES, Departure, DepartureHistory, Employee
-
-# Departure transitions offered through POST /departures/{id}/{transition}/.
-PUBLIC_TRANSITIONS = ("approve", "cancel", "complete", "waive_interview")
-
-
-def _actor_label(actor) -> str:
-    return getattr(actor, "username", "") or "system"
-
-
-def history_record(
-    *, departure: Departure, transition: str, from_state: str, to_state: str, actor, note: str = "", subject="departure"
-) -> DepartureHistory:
-    return DepartureHistory.objects.create(
-        departure=departure,
-        subject=subject,
-        transition=transition,
-        from_state=from_state,
-        to_state=to_state,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=_actor_label(actor),
-        note=note,
-    )
-
-
-def departure_lock(departure_id: int) -> Departure:
-    """Re-read the departure under a row lock; concurrent transitions queue here, then see the new state."""
-    return Departure.objects.select_for_update().select_related("employee").get(pk=departure_id)
-
-
-def transition_permitted(method, user) -> bool:
-    """May this user ever run this transition (whatever the current state and conditions)?
-
-    django-fsm's has_transition_perm also folds in state and conditions; separating them lets the
-    API answer 403 for "never yours to do" and 409 for "not now"."""
-    instance = method.__self__
-    return any(t.has_perm(instance, user) for t in method._django_fsm.transitions.values())
-
-
-def departure_transition(
-    *, departure: Departure, name: str, actor, note: str = "", check_permission: bool = True, **kwargs
-) -> Departure:
-    """Run one FSM transition under a row lock with its audit row. Call inside transaction.atomic."""
-    locked = departure_lock(departure.pk)
-    method = getattr(locked, name)
-    label = name.replace("_", " ")
-    if check_permission and not transition_permitted(method, actor):
-        raise errors.PermissionDenied(f"You may not {label} this departure.")
-    if not can_proceed(method, check_conditions=False):
-        raise errors.TransitionNotAllowed(f"A departure in state '{locked.state}' cannot {label}.")
-    if not can_proceed(method):
-        blockers = " ".join(locked.completion_blockers()) if name == "complete" else ""
-        raise errors.TransitionNotAllowed(
-            f"The conditions to {label} do not hold yet. {blockers}".strip(), code=errors.ErrorCode.CONDITIONS_NOT_MET
-        )
-    from_state = locked.state
-    method(**kwargs)
-    locked.save()
-    history_record(
-        departure=locked, transition=name, from_state=from_state, to_state=locked.state, actor=actor, note=note
-    )
-    return locked
+from offboarding import access
+from offboarding.actions import answers, checklist, interviews
+from offboarding.models import OPEN_STATES, Departure, DepartureState, Employee
+from offboarding.notifications import departures as departure_notices
+from offboarding.notifications import outbound
+from offboarding.transitions import departure_lock, departure_transition, history_record
 
 
 def _validate(departure: Departure) -> None:
@@ -82,21 +25,6 @@ def _validate(departure: Departure) -> None:
         raise errors.InvalidInput(
             fields={"last_working_day": ["The last working day cannot be before the notice date."]}
         )
-
-
-def employee_create(*, actor=None, **fields) -> Employee:
-    employee = Employee(**fields)
-    employee.full_clean()
-    employee.save()
-    return employee
-
-
-def employee_update(*, employee: Employee, actor=None, data: dict) -> Employee:
-    for name, value in data.items():
-        setattr(employee, name, value)
-    employee.full_clean()
-    employee.save()
-    return employee
 
 
 def departure_start(
@@ -138,21 +66,48 @@ def departure_start(
             departure=departure, transition="start", from_state="", to_state=departure.state, actor=actor, note=note
         )
         checklist.departure_checklist_start(departure=departure, actor=actor)
-        messages.departure_messages_started(departure=departure)
+        departure_notices.departure_messages_started(departure=departure)
         outbound.departure_outbound_started(departure=departure)
         outbound.departure_outbound_scheduled(departure=departure)
     return departure
 
 
-def departure_approve(*, departure: Departure, actor, note: str = "", from_checklist: bool = False) -> Departure:
-    """The manager (or HR) approves the departure plan and last working day."""
+def departure_approve(*, departure: Departure, actor, note: str = "") -> Departure:
+    """The manager (or HR) approves the departure plan and last working day.
+
+    The checklist's approval step ends approved with it, whichever of the two was pressed."""
     with transaction.atomic():
         departure = departure_transition(departure=departure, name="approve", actor=actor, note=note)
-        if not from_checklist:
-            checklist.departure_checklist_approved(departure=departure, actor=actor)
-        messages.departure_messages_approved(departure=departure)
-        feedback_hooks.departure_feedback_approved(departure=departure)
+        checklist.departure_checklist_approved(departure=departure, actor=actor, note=note)
+        departure_notices.departure_messages_approved(departure=departure)
+        answers.follow_ups_schedule(departure=departure)
     return departure
+
+
+def departure_reject(*, departure: Departure, actor, note: str) -> Departure:
+    """The manager (or HR) rejects the departure plan: it stays in notice for HR to fix.
+
+    Recorded in the history with the reason; the approval step ends rejected (it reopens when the
+    plan changes), the approval request's reminders and escalation stop, and HR is told."""
+    if not note.strip():
+        raise errors.InvalidInput(fields={"note": ["Say why you reject, so the plan can be changed."]})
+    with transaction.atomic():
+        locked = departure_lock(departure.pk)
+        if not access.can_approve_departure(locked, actor):
+            raise errors.PermissionDenied("You may not reject this departure plan.")
+        if locked.state != DepartureState.NOTICE:
+            raise errors.TransitionNotAllowed(f"A departure in state '{locked.state}' is not waiting for approval.")
+        history_record(
+            departure=locked,
+            transition="approval_rejected",
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=actor,
+            note=note,
+        )
+        checklist.departure_checklist_rejected(departure=locked, actor=actor, note=note)
+        departure_notices.departure_messages_rejected(departure=locked, actor=actor)
+    return locked
 
 
 def departure_cancel(*, departure: Departure, actor, note: str = "", check_permission: bool = True) -> Departure:
@@ -162,24 +117,11 @@ def departure_cancel(*, departure: Departure, actor, note: str = "", check_permi
             departure=departure, name="cancel", actor=actor, note=note, check_permission=check_permission
         )
         checklist.departure_checklist_cancel(departure=departure, actor=actor)
-        messages.departure_messages_cancelled(departure=departure)
+        departure_notices.departure_messages_cancelled(departure=departure)
         outbound.departure_outbound_cancelled(departure=departure)
-        feedback_hooks.departure_feedback_cancelled(departure=departure)
-        _interview_cancel_for(departure=departure, actor=actor)
+        answers.follow_ups_cancel(departure=departure)
+        interviews.exit_interview_cancel_for_departure(departure=departure, actor=actor)
     return departure
-
-
-def _interview_cancel_for(*, departure: Departure, actor) -> None:
-    # Imported late: the interview services import this module.
-    from offboarding.interviews import services as interview_services
-
-    interview_services.exit_interview_cancel_for_departure(departure=departure, actor=actor)
-
-
-def _interview_last_day_changed(*, departure: Departure, actor) -> None:
-    from offboarding.interviews import services as interview_services
-
-    interview_services.exit_interview_last_day_changed(departure=departure, actor=actor)
 
 
 def departure_complete(*, departure: Departure, actor, note: str = "", override: bool = False) -> Departure:
@@ -238,10 +180,10 @@ def departure_update(*, departure: Departure, actor, data: dict) -> Departure:
         if notice_moved or last_day_moved:
             checklist.departure_checklist_last_day_changed(departure=locked, actor=actor)
         if last_day_moved:
-            messages.departure_messages_last_day_changed(departure=locked)
+            departure_notices.departure_messages_last_day_changed(departure=locked)
             outbound.departure_outbound_scheduled(departure=locked)
-            feedback_hooks.departure_feedback_last_day_changed(departure=locked)
-            _interview_last_day_changed(departure=locked, actor=actor)
+            answers.follow_ups_move(departure=locked)
+            interviews.exit_interview_last_day_changed(departure=locked, actor=actor)
     return locked
 
 
@@ -256,17 +198,3 @@ def departure_run_transition(*, departure: Departure, name: str, actor, note: st
     if name == "waive_interview":
         return departure_waive_interview(departure=departure, actor=actor, note=note)
     raise errors.NotFound(f"There is no transition called {name!r}.")
-
-
-def available_transitions(*, departure: Departure, user) -> list[str]:
-    """The public transitions this user may run now (conditions included, so the UI can grey out)."""
-    names = []
-    for name in PUBLIC_TRANSITIONS:
-        method = getattr(departure, name)
-        if can_proceed(method, check_conditions=False) and transition_permitted(method, user):
-            if name == "complete" and not can_proceed(method):
-                if transition_permitted(departure.complete_with_override, user):
-                    names.append(name)  # allowed with override=true and a note
-                continue
-            names.append(name)
-    return names

@@ -13,9 +13,10 @@ import datetime
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core import errors
-from offboarding import checklist, outbound
+from offboarding.actions import checklist
 from offboarding.models import (
     OPEN_STATES,
     Departure,
@@ -25,7 +26,10 @@ from offboarding.models import (
     Employee,
     ReasonCategory,
 )
-from offboarding.services import _actor_label
+from offboarding.notifications import departures as departure_notices
+from offboarding.notifications import outbound
+from offboarding.transitions import _actor_label
+from workflows.outbox import services as outbox
 
 BATCH_SIZE = 500
 
@@ -202,14 +206,9 @@ def _departures_create_bulk(*, departures: list[Departure], actor, note: str) ->
 def _messages_started(departures: list[Departure]) -> None:
     """The managers' approval requests, their reminders and the escalation to HR, in one insert.
 
-    The rows come from offboarding.messages.approval_actions_build, the same builder the
+    The rows come from offboarding.departure_notices.approval_actions_build, the same builder the
     one-at-a-time path uses; here the managers' logins and the HR group are read once for all rows.
     """
-    from django.utils import timezone
-
-    from offboarding import messages
-    from workflows.outbox import services as outbox
-
     managers = {
         e.pk: e
         for e in Employee.objects.filter(
@@ -217,13 +216,13 @@ def _messages_started(departures: list[Departure]) -> None:
         ).select_related("user")
     }
     # Asked once, for nobody's departure; the builder leaves each leaver out of their own escalation.
-    hr_people = messages.hr_recipients(departure=Departure(employee_id=None))
+    hr_people = departure_notices.hr_recipients(departure=Departure(employee_id=None))
     now = timezone.now()
     actions = []
     for departure in departures:
         manager = managers.get(departure.employee.manager_id)
         if manager is not None:
             departure.employee.manager = manager  # so the builder reads it without a query
-        actions.extend(messages.approval_actions_build(departure=departure, now=now, hr_people=hr_people))
+        actions.extend(departure_notices.approval_actions_build(departure=departure, now=now, hr_people=hr_people))
     if actions:
         outbox.actions_schedule_bulk(actions)

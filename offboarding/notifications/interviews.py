@@ -16,9 +16,9 @@ from django.contrib.auth import get_user_model
 
 from integrations import calendar
 from integrations.email import render_message
+from offboarding.actions.interviews import user_email, user_language
 from offboarding.interviews import references
 from offboarding.interviews.models import ExitInterview, InterviewState, ReferenceOffer, ReferenceState
-from offboarding.interviews.services import user_email, user_language
 from offboarding.interviews.slots import hours_of_employee, hours_of_user
 from offboarding.models import DepartureState
 from workflows.outbox.registry import renderer

@@ -1,0 +1,6 @@
+"""Outbox row builders and the renderers that turn a row into an email, invite, chat message or webhook.
+
+Importing the package registers every renderer and the step-reminder planner (offboarding.apps).
+"""
+
+from offboarding.notifications import departures, feedback, interviews, outbound, steps  # noqa: F401

@@ -1,0 +1,132 @@
+"""The primitives every action uses: row locks in one fixed order, and one FSM transition with its audit row.
+
+Locks are always taken in this order, so two actions that need the same rows queue instead of
+deadlocking: the departure, then its exit interview, then its reference offer, then an
+interviewer's user row (to serialise bookings). `of=("self",)` keeps a select_related from
+locking the joined rows too (the employee, the interviewer), which other actions lock in their
+own order. On SQLite, select_for_update is a no-op and writes are serialised by the database.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django_fsm import can_proceed
+
+from core import errors
+from offboarding.interviews.models import ExitInterview, ReferenceOffer
+from offboarding.models import Departure, DepartureHistory
+
+# Departure transitions offered through POST /departures/{id}/{transition}/.
+PUBLIC_TRANSITIONS = ("approve", "cancel", "complete", "waive_interview")
+
+
+def departure_lock(departure_id: int) -> Departure:
+    """Re-read the departure under a row lock; concurrent transitions queue here, then see the new state."""
+    return Departure.objects.select_for_update(of=("self",)).select_related("employee").get(pk=departure_id)
+
+
+def interview_lock(interview: ExitInterview) -> ExitInterview:
+    """The interview under a row lock, its departure locked first."""
+    departure_lock(interview.departure_id)
+    return (
+        ExitInterview.objects.select_for_update(of=("self",))
+        .select_related("departure", "departure__employee", "interviewer")
+        .get(pk=interview.pk)
+    )
+
+
+def reference_offer_lock(offer: ReferenceOffer) -> tuple[Departure, ReferenceOffer]:
+    """The offer's departure and the offer, both locked, in that order."""
+    departure = departure_lock(offer.departure_id)
+    return departure, ReferenceOffer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
+
+
+def interviewer_lock(user) -> None:
+    """Serialise bookings per interviewer: a concurrent booking waits here, then sees the other's interview
+    among the busy times instead of taking the same slot. Always the last lock taken."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+
+
+def _actor_label(actor) -> str:
+    return getattr(actor, "username", "") or "system"
+
+
+def history_record(
+    *, departure: Departure, transition: str, from_state: str, to_state: str, actor, note: str = "", subject="departure"
+) -> DepartureHistory:
+    """One row of the departure's audit trail (who, when, from, to, why)."""
+    return DepartureHistory.objects.create(
+        departure=departure,
+        subject=subject,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        note=note,
+    )
+
+
+def history_rows(*, departures: list[Departure], transition: str, actor, note: str = "") -> list[DepartureHistory]:
+    """Unsaved audit rows for a bulk action (one per departure, each from nothing to its state)."""
+    label = _actor_label(actor)
+    return [
+        DepartureHistory(
+            departure=d,
+            transition=transition,
+            from_state="",
+            to_state=d.state,
+            actor=actor if getattr(actor, "pk", None) else None,
+            actor_label=label,
+            note=note,
+        )
+        for d in departures
+    ]
+
+
+def transition_permitted(method, user) -> bool:
+    """May this user ever run this transition (whatever the current state and conditions)?
+
+    django-fsm's has_transition_perm also folds in state and conditions; separating them lets the
+    API answer 403 for "never yours to do" and 409 for "not now"."""
+    instance = method.__self__
+    return any(t.has_perm(instance, user) for t in method._django_fsm.transitions.values())
+
+
+def departure_transition(
+    *, departure: Departure, name: str, actor, note: str = "", check_permission: bool = True, **kwargs
+) -> Departure:
+    """Run one FSM transition under a row lock with its audit row. Call inside transaction.atomic."""
+    locked = departure_lock(departure.pk)
+    method = getattr(locked, name)
+    label = name.replace("_", " ")
+    if check_permission and not transition_permitted(method, actor):
+        raise errors.PermissionDenied(f"You may not {label} this departure.")
+    if not can_proceed(method, check_conditions=False):
+        raise errors.TransitionNotAllowed(f"A departure in state '{locked.state}' cannot {label}.")
+    if not can_proceed(method):
+        blockers = " ".join(locked.completion_blockers()) if name == "complete" else ""
+        raise errors.TransitionNotAllowed(
+            f"The conditions to {label} do not hold yet. {blockers}".strip(), code=errors.ErrorCode.CONDITIONS_NOT_MET
+        )
+    from_state = locked.state
+    method(**kwargs)
+    locked.save()
+    history_record(
+        departure=locked, transition=name, from_state=from_state, to_state=locked.state, actor=actor, note=note
+    )
+    return locked
+
+
+def available_transitions(*, departure: Departure, user) -> list[str]:
+    """The public transitions this user may run now (conditions included, so the UI can grey out)."""
+    names = []
+    for name in PUBLIC_TRANSITIONS:
+        method = getattr(departure, name)
+        if can_proceed(method, check_conditions=False) and transition_permitted(method, user):
+            if name == "complete" and not can_proceed(method):
+                if transition_permitted(departure.complete_with_override, user):
+                    names.append(name)  # allowed with override=true and a note
+                continue
+            names.append(name)
+    return names
