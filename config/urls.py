@@ -9,7 +9,7 @@ api_v1 = [
     # the generic /departures/{id}/{transition}/.
     path("", include("offboarding.interviews.api.urls")),
     path("", include("offboarding.feedback.api.urls")),
-    path("", include("integrations.urls")),
+    path("", include("integrations.inbound.urls")),
     path("", include("offboarding.api.urls")),
     path("", include("offboarding.api.step_urls")),
     path("", include("offboarding.api.link_urls")),

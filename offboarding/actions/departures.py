@@ -11,10 +11,12 @@ from django.db import IntegrityError, transaction
 from core import errors
 from offboarding import access
 from offboarding.actions import answers, checklist, interviews
-from offboarding.models import OPEN_STATES, Departure, DepartureState, Employee
+from offboarding.models import OPEN_STATES, Departure, DepartureHistory, DepartureState, Employee
 from offboarding.notifications import departures as departure_notices
 from offboarding.notifications import outbound
-from offboarding.transitions import departure_lock, departure_transition, history_record
+from offboarding.transitions import departure_lock, departure_transition, history_record, history_rows
+
+BATCH_SIZE = 500
 
 
 def _validate(departure: Departure) -> None:
@@ -49,27 +51,40 @@ def departure_start(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     _validate(departure)
+    return departures_start(departures=[departure], actor=actor, note=note)[0]
+
+
+def departures_start(*, departures: list[Departure], actor=None, note: str = "") -> list[Departure]:
+    """Start many validated departures (employee loaded) at once: a reorganisation, a CSV, or one person.
+
+    One transaction with a constant number of statements (bulk inserts of the departures, their
+    audit rows, checklists and outbox rows). Conflict (409, nothing written) when one of these
+    employees already has an open departure, or gets one concurrently."""
+    if not departures:
+        return []
+    one = len(departures) == 1
+    exists = errors.Conflict(
+        "This employee already has an open departure."
+        if one
+        else "A departure for one of these employees was started meanwhile; nothing was started. Try again.",
+        code=errors.ErrorCode.DEPARTURE_EXISTS,
+    )
     with transaction.atomic():
-        if Departure.objects.select_for_update().filter(employee=employee, state__in=OPEN_STATES).exists():
-            raise errors.Conflict(
-                "This employee already has an open departure.",
-                code=errors.ErrorCode.DEPARTURE_EXISTS,
-            )
+        employee_ids = [d.employee_id for d in departures]
+        if Departure.objects.select_for_update().filter(employee_id__in=employee_ids, state__in=OPEN_STATES).exists():
+            raise exists
         try:
             with transaction.atomic():
-                departure.save()
-        except IntegrityError as exc:  # the partial unique index, under a concurrent start
-            raise errors.Conflict(
-                "This employee already has an open departure.", code=errors.ErrorCode.DEPARTURE_EXISTS
-            ) from exc
-        history_record(
-            departure=departure, transition="start", from_state="", to_state=departure.state, actor=actor, note=note
+                Departure.objects.bulk_create(departures, batch_size=BATCH_SIZE)
+        except IntegrityError as e:  # the one-open-departure index, under a concurrent start
+            raise exists from e
+        DepartureHistory.objects.bulk_create(
+            history_rows(departures=departures, transition="start", actor=actor, note=note), batch_size=BATCH_SIZE
         )
-        checklist.departure_checklist_start(departure=departure, actor=actor)
-        departure_notices.departure_messages_started(departure=departure)
-        outbound.departure_outbound_started(departure=departure)
-        outbound.departure_outbound_scheduled(departure=departure)
-    return departure
+        checklist.departure_checklist_start_bulk(departures=departures, actor=actor)
+        departure_notices.approval_requests_schedule(departures=departures)
+        outbound.departures_outbound_started_bulk(departures=departures)
+    return departures
 
 
 def departure_approve(*, departure: Departure, actor, note: str = "") -> Departure:

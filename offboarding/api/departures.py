@@ -12,7 +12,7 @@ from core import errors, roles
 from offboarding import access, selectors, steps, transitions
 from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
-from offboarding.api.serializers import EmployeeBriefSerializer
+from offboarding.api.serializers import DepartureTermsSerializer, EmployeeBriefSerializer
 from offboarding.models import Departure, DepartureKind, DepartureState, Employee, ReasonCategory
 
 
@@ -91,21 +91,10 @@ class DepartureDetailSerializer(DepartureOutputSerializer):
         return steps.departure_steps_summary(departure=obj, user=self.context["request"].user)
 
 
-class DepartureInputSerializer(serializers.Serializer):
+class DepartureInputSerializer(DepartureTermsSerializer):
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
-    kind = serializers.ChoiceField(choices=DepartureKind.choices)
-    notice_date = serializers.DateField()
-    last_working_day = serializers.DateField()
-    reason = serializers.ChoiceField(choices=ReasonCategory.choices, required=False, allow_blank=True, default="")
     rehire_eligible = serializers.BooleanField(required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-    def validate(self, attrs):
-        if attrs["last_working_day"] < attrs["notice_date"]:
-            raise serializers.ValidationError(
-                {"last_working_day": ["The last working day cannot be before the notice date."]}
-            )
-        return attrs
 
 
 class DepartureUpdateSerializer(serializers.Serializer):

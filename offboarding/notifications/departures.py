@@ -24,7 +24,7 @@ from core import roles
 from integrations.email import render_message
 from offboarding import access
 from offboarding.links import LINK_MAX_AGE, link_urls
-from offboarding.models import Departure, DepartureState
+from offboarding.models import Departure, DepartureState, Employee
 from workflows.business_time import add_business_days
 from workflows.outbox import services as outbox
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
@@ -146,9 +146,29 @@ def _thank_you_prefix(departure: Departure) -> str:
 # --- hooks called by offboarding.services
 
 
-def departure_messages_started(*, departure) -> None:
-    """Approval request to the manager, its reminders and escalation."""
-    outbox.actions_schedule_bulk(approval_actions_build(departure=departure))
+def approval_requests_schedule(*, departures: list[Departure]) -> None:
+    """The managers' approval requests, their reminders and the escalation to HR, in one insert.
+
+    The rows come from offboarding.approval_actions_build, the same builder the
+    one-at-a-time path uses; here the managers' logins and the HR group are read once for all rows.
+    """
+    managers = {
+        e.pk: e
+        for e in Employee.objects.filter(
+            pk__in={d.employee.manager_id for d in departures if d.employee.manager_id}
+        ).select_related("user")
+    }
+    # Asked once, for nobody's departure; the builder leaves each leaver out of their own escalation.
+    hr_people = hr_recipients(departure=Departure(employee_id=None))
+    now = timezone.now()
+    actions = []
+    for departure in departures:
+        manager = managers.get(departure.employee.manager_id)
+        if manager is not None:
+            departure.employee.manager = manager  # so the builder reads it without a query
+        actions.extend(approval_actions_build(departure=departure, now=now, hr_people=hr_people))
+    if actions:
+        outbox.actions_schedule_bulk(actions)
 
 
 def approval_actions_build(

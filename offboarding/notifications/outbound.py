@@ -86,11 +86,6 @@ def _webhook_actions(departure: Departure, *, event: str, round_: int = 0) -> li
 # --- the hooks the departure services call (inside their transactions)
 
 
-def departure_outbound_started(*, departure) -> None:
-    """Chat: the team's channel hears that an approval is needed."""
-    departures_outbound_started_bulk(departures=[departure], revoke=False)
-
-
 def departure_outbound_scheduled(*, departure) -> None:
     """Schedule (or move) the access-revocation webhook at the end of the last working day."""
     outbox.actions_cancel(key_prefix=f"{_key_prefix(departure.pk)}revoke:")
@@ -113,9 +108,9 @@ def departure_outbound_cancelled(*, departure) -> None:
     outbox.actions_cancel(key_prefix=_key_prefix(departure.pk))
 
 
-def departures_outbound_started_bulk(*, departures: Iterable[Departure], revoke: bool = True) -> int:
-    """For freshly started departures (employee loaded): the team chat's approval notice and, with
-    `revoke`, the access-revocation webhooks, in one insert. Returns how many rows were written.
+def departures_outbound_started_bulk(*, departures: Iterable[Departure]) -> int:
+    """For freshly started departures (employee loaded): the team chat's approval notice and the
+    access-revocation webhooks, in one insert. Returns how many rows were written.
 
     A team with several departures in one call (a bulk import) gets one summary message instead
     of one per person: a channel flooded with hundreds of names helps nobody, and Slack-style
@@ -129,8 +124,7 @@ def departures_outbound_started_bulk(*, departures: Iterable[Departure], revoke:
         hook = hooks.get(departure.employee.department) or hooks.get("")
         if hook is not None:
             by_hook.setdefault(hook.pk, []).append(departure)
-        if revoke:
-            actions.extend(_webhook_actions(departure, event=webhooks.ACCESS_REVOKE))
+        actions.extend(_webhook_actions(departure, event=webhooks.ACCESS_REVOKE))
     for hook_pk, team in by_hook.items():
         if len(team) == 1:
             actions.append(_approval_chat_action(team[0], hook_pk))

@@ -11,9 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from offboarding.actions.imports import ImportRow, departures_import
+from integrations.inbound.csv_import import ImportRow, departures_import
 from offboarding.models import Departure, DepartureHistory, Employee
-from offboarding.notifications import departures as messages
 from workflows.models import Step, Workflow
 from workflows.outbox.models import ScheduledAction
 
@@ -72,10 +71,11 @@ def test_mixed_rows_start_the_good_ones_and_report_the_bad_ones_with_line_and_re
     errors = {e["line"]: e["reason"] for e in response.data["errors"]}
     assert set(errors) == {3, 4, 5, 6, 7}
     assert "no employee" in errors[3]
-    assert "kind 'fired'" in errors[4]
-    assert "before notice_date" in errors[5]
-    assert "notice_date '02/11/2026' is not an ISO date" in errors[6]
-    assert "reason 'secret-reason'" in errors[7]
+    # The same words as the API's field errors for the same values.
+    assert errors[4] == 'kind: "fired" is not a valid choice.'
+    assert errors[5] == "last_working_day: The last working day cannot be before the notice date."
+    assert errors[6].startswith("notice_date: Date has wrong format.") and "YYYY-MM-DD" in errors[6]
+    assert errors[7] == 'reason: "secret-reason" is not a valid choice.'
     departure = Departure.objects.get()
     assert departure.employee == a and departure.reason == "restructuring"
     assert departure.workflow is not None
@@ -194,26 +194,38 @@ def test_a_thousand_rows_with_ten_bad_ones_start_990_departures_and_report_the_t
     assert ScheduledAction.objects.filter(kind="approval_request", recipient=org.manager_record.email).count() == 990
 
 
-def _approval_rows(departure) -> set:
-    rows = ScheduledAction.objects.filter(idempotency_key__startswith=f"approval:departure:{departure.pk}:")
+def _outbox_rows(departure) -> set:
+    """The departure's outbox rows with its own id taken out of keys and payloads, to compare two starts."""
+    rows = ScheduledAction.objects.filter(group=f"departure:{departure.pk}")
+    own = f"departure:{departure.pk}:"
     return {
-        (r.idempotency_key, r.kind, r.handler, r.recipient, r.due_at, json.dumps(r.payload, sort_keys=True))
+        (
+            r.idempotency_key.replace(own, "departure:*:"),
+            r.kind,
+            r.handler,
+            r.recipient,
+            r.due_at,
+            json.dumps({k: v for k, v in r.payload.items() if k != "departure"}, sort_keys=True),
+        )
         for r in rows
     }
 
 
 @pytest.mark.parametrize("with_manager", [True, False], ids=["manager", "no-manager-so-hr"])
-def test_bulk_approval_requests_are_the_rows_a_single_start_schedules(org, frozen, with_manager):
-    (person,) = make_employees(1, manager=org.manager_record if with_manager else None)
-    row = ImportRow(2, person.external_id, "resignation", "2026-11-02", "2027-01-29")
-    departure = departures_import(rows=[row], actor=org.hr).created[0]
-    bulk = _approval_rows(departure)
-    ScheduledAction.objects.filter(idempotency_key__startswith=f"approval:departure:{departure.pk}:").delete()
+def test_a_csv_row_starts_the_same_departure_as_the_api(org, api, frozen, with_manager):
+    by_csv, by_api = make_employees(2, manager=org.manager_record if with_manager else None)
+    row = ImportRow(2, by_csv.external_id, "resignation", "2026-11-02", "2027-01-29")
+    from_csv = departures_import(rows=[row], actor=org.hr).created[0]
+    response = api(org.hr).post(
+        "/api/v1/departures/",
+        {"employee": by_api.pk, "kind": "resignation", "notice_date": "2026-11-02", "last_working_day": "2027-01-29"},
+        format="json",
+    )
+    from_api = Departure.objects.get(pk=response.data["id"])
 
-    messages.departure_messages_started(departure=Departure.objects.get(pk=departure.pk))
-
-    assert bulk
-    assert bulk == _approval_rows(departure)
+    assert _outbox_rows(from_csv) and _outbox_rows(from_csv) == _outbox_rows(from_api)
+    assert [h.transition for h in from_csv.history.all()] == [h.transition for h in from_api.history.all()] == ["start"]
+    assert from_csv.workflow.steps.count() == from_api.workflow.steps.count() > 0
 
 
 def _queries_for(api, user, count: int, prefix: str) -> list[str]:

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from integrations.hris import mappers
+from integrations.inbound.hris import mappers
 from offboarding.models import Departure, Employee
 
 pytestmark = pytest.mark.django_db

@@ -399,7 +399,7 @@ def test_the_overdue_sweep_is_on_the_beat_schedule(settings):
 
 
 def test_a_bulk_start_sends_the_team_one_summary_without_names(org, api, receiver, team_chat, frozen):
-    from offboarding.actions.imports import ImportRow, departures_import
+    from integrations.inbound.csv_import import ImportRow, departures_import
     from tests.integrations.test_csv_import import make_employees
 
     people = make_employees(3, manager=org.manager_record)

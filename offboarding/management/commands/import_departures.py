@@ -8,8 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core import errors
-from integrations.csv_import import HEADER, csv_rows_read, csv_text_decode
-from offboarding.actions.imports import departures_import
+from integrations.inbound.csv_import import HEADER, csv_rows_read, csv_text_decode, departures_import
 
 
 class Command(BaseCommand):

@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import errors
-from integrations.hris import mappers
-from integrations.hris.mappers import HrisEvent
+from integrations.inbound.hris import mappers
+from integrations.inbound.hris.mappers import HrisEvent
 from integrations.models import ProcessedEvent
 from offboarding.actions import departures as departure_actions
 from offboarding.actions import employees as employee_actions

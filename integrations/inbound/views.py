@@ -15,10 +15,10 @@ from rest_framework.views import APIView
 
 from core import errors, roles
 from integrations import signing
-from integrations.csv_import import csv_text_decode, departures_import_csv
-from integrations.hris.mappers import MAPPERS
-from integrations.hris.processor import hris_payload_process
-from integrations.receipts import access_revocation_receipt
+from integrations.inbound.csv_import import csv_text_decode, departures_import_csv
+from integrations.inbound.hris.mappers import MAPPERS
+from integrations.inbound.hris.processor import hris_payload_process
+from integrations.inbound.receipts import access_revocation_receipt
 
 
 class SignatureInvalid(exceptions.APIException):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from integrations import views
+from integrations.inbound import views
 
 urlpatterns = [
     path("integrations/hris/<slug:source>/events/", views.HrisEventApi.as_view(), name="hris-events"),
