@@ -22,8 +22,9 @@ class EmailBackend(ConsoleEmailBackend):
         has_plain = any(_is_body(part) and part.get_content_type() == "text/plain" for part in parts)
         for part in parts:
             lines.extend(_describe(part, has_plain=has_plain))
-        self.stream.write("\n".join(lines) + "\n")
-        self.stream.write("-" * 79 + "\n")
+        # One write, opening with a rule: Celery's worker logs each write as one record and puts its
+        # log prefix on the first line, which is then the rule rather than a header.
+        self.stream.write("\n".join([f"{' email ':-^79}", *lines, "-" * 79]) + "\n")
 
 
 def _is_body(part) -> bool:
