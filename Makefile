@@ -14,10 +14,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# Where `make run` serves (and what links in its emails point at): make run ADDR=127.0.0.1:8001
+run: ADDR ?= 127.0.0.1:8000
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	bash bin/run-demo
+	bash bin/run-demo $(ADDR)
 
 test: install
 	$(BIN)/pytest

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from core import roles
 from offboarding.models import Employee
+from workflows.business_time import add_business_days
 
 DEMO_PASSWORD = "demo"
 
@@ -157,22 +158,31 @@ class Command(BaseCommand):
             )
             if Departure.objects.filter(employee=employee).exists():
                 continue
-            last = datetime.date.fromisoformat(last_day)
+            # As the product would have done: business days, and the interview in working hours of the
+            # employee's zone, a few business days before the last day.
+            last = add_business_days(datetime.date.fromisoformat(last_day), 0, employee.country)
+            notice = add_business_days(last - datetime.timedelta(days=42), 0, employee.country)
+            interview_day = add_business_days(last, -3, employee.country)
+            # Start 0-5 hours into the working day: varied, and the hour-long interview ends before it does.
+            start_local = datetime.datetime.combine(interview_day, employee.work_starts) + datetime.timedelta(
+                hours=index % 6
+            )
+            start = start_local.replace(tzinfo=employee.tzinfo).astimezone(datetime.UTC)
+            completed = datetime.datetime.combine(last, employee.work_ends, tzinfo=employee.tzinfo)
             departure = Departure.objects.create(
                 employee=employee,
                 kind=kind,
-                notice_date=last - datetime.timedelta(days=42),
+                notice_date=notice,
                 last_working_day=last,
                 reason=primary,
                 state=DepartureState.COMPLETED,
                 interview_outcome=InterviewOutcome.HELD,
-                completed_at=datetime.datetime.combine(last, datetime.time(17), tzinfo=datetime.UTC),
+                completed_at=completed.astimezone(datetime.UTC),
             )
             for transition, to_state in (("start", "notice"), ("complete", "completed")):
                 DepartureHistory.objects.create(
                     departure=departure, transition=transition, from_state="", to_state=to_state, actor_label="demo"
                 )
-            start = datetime.datetime.combine(last - datetime.timedelta(days=5), datetime.time(9), tzinfo=datetime.UTC)
             interview = ExitInterview.objects.create(
                 departure=departure,
                 interviewer=interviewer,
