@@ -35,6 +35,13 @@ def is_business_day(day: datetime.date, country: str) -> bool:
         return calendar.is_working_day(day)
 
 
+def next_business_day(day: datetime.date, country: str) -> datetime.date:
+    """`day` itself when it is a business day, else the first business day after it."""
+    calendar = _calendar(country)
+    with _lock:
+        return calendar.get_nth_working_day(day, 0)
+
+
 def add_business_days(day: datetime.date, n: int, country: str) -> datetime.date:
     """Move n business days from `day` (backwards for negative n).
 

@@ -11,7 +11,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 
 from core import errors
-from workflows.business_time import add_business_days, is_business_day
+from workflows.business_time import add_business_days, next_business_day
 from workflows.models import FINISHED_STATES, Anchor, AssigneeRole, StepKind
 
 # The named dates a workflow is anchored on; templates may refer to these or to another step.
@@ -185,10 +185,7 @@ def earliest_due_date(anchors: Mapping[str, datetime.date], country: str) -> dat
     """Nothing falls due before the first business day on or after the earliest anchor (the notice)."""
     if not anchors:
         return None
-    day = min(anchors.values())
-    while not is_business_day(day, country):
-        day += datetime.timedelta(days=1)
-    return day
+    return next_business_day(min(anchors.values()), country)
 
 
 def compute_due_date(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from core.errors import NotFound
 from workflows.models import Step, TemplateVersion, Workflow, WorkflowTemplate
 
 
@@ -20,8 +21,6 @@ def template_list(*, filters: dict | None = None) -> QuerySet[WorkflowTemplate]:
 
 
 def template_get(*, pk: int) -> WorkflowTemplate:
-    from core.errors import NotFound
-
     try:
         return template_list().get(pk=pk)
     except WorkflowTemplate.DoesNotExist:

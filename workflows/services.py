@@ -19,6 +19,8 @@ from django_fsm import can_proceed
 
 from core import errors
 from workflows import engine, hooks
+from workflows.business_time import next_business_day
+from workflows.defaults import DEFAULT_TEMPLATES
 from workflows.models import (
     FINISHED_STATES,
     Anchor,
@@ -124,8 +126,6 @@ def templates_install_defaults(*, apps=None) -> int:
 
     `apps` is a migration's app registry when called from a data migration. Returns how many were installed.
     """
-    from workflows.defaults import DEFAULT_TEMPLATES
-
     if apps is not None:
         template_model = apps.get_model("workflows", "WorkflowTemplate")
         version_model = apps.get_model("workflows", "TemplateVersion")
@@ -420,10 +420,7 @@ def step_add(
         if locked.steps.filter(key=key).exists():
             raise errors.Conflict(f"This checklist already has a step '{key}'.", code="step_exists")
         if due_date is not None:
-            from workflows.business_time import is_business_day
-
-            while not is_business_day(due_date, locked.country):
-                due_date += datetime.timedelta(days=1)
+            due_date = next_business_day(due_date, locked.country)
         position = (locked.steps.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         step = Step.objects.create(
             workflow=locked,
