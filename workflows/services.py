@@ -34,6 +34,7 @@ from workflows.models import (
     WorkflowTemplate,
 )
 from workflows.outbox import services as outbox
+from workflows.template_steps import STEP_DEFAULTS, validate_template_steps
 
 
 def _actor_fields(actor) -> dict:
@@ -67,7 +68,7 @@ def template_create(
     note: str = "",
 ) -> WorkflowTemplate:
     """Create a template and its first version; the steps are validated first (400 with field errors)."""
-    normalised = engine.validate_template_steps(steps)
+    normalised = validate_template_steps(steps)
     if not name or not name.strip():
         raise errors.InvalidInput(fields={"name": ["A name is required."]})
     if not kind:
@@ -89,7 +90,7 @@ def template_create(
 
 def template_version_create(*, template: WorkflowTemplate, steps: list, actor=None, note: str = "") -> TemplateVersion:
     """Save edited steps as the template's next version; workflows already running keep their version."""
-    normalised = engine.validate_template_steps(steps)
+    normalised = validate_template_steps(steps)
     with transaction.atomic():
         locked = WorkflowTemplate.objects.select_for_update().get(pk=template.pk)
         latest = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -137,7 +138,7 @@ def templates_install_defaults(*, apps=None) -> int:
         for spec in DEFAULT_TEMPLATES:
             if spec["slug"] in existing:
                 continue
-            steps = engine.validate_template_steps(spec["steps"])
+            steps = validate_template_steps(spec["steps"])
             template = template_model.objects.create(
                 slug=spec["slug"], name=spec["name"], kind=spec["kind"], country="", department=""
             )
@@ -211,7 +212,7 @@ def workflows_start_bulk(*, starts: list[WorkflowStart], actor=None) -> list[Wor
 
 
 def _step_from_definition(workflow: Workflow, definition: Mapping, position: int, anchors) -> Step:
-    definition = {**engine.STEP_DEFAULTS, **definition}
+    definition = {**STEP_DEFAULTS, **definition}
     depends_on = list(definition["depends_on"])
     if definition["anchor"] == Anchor.STEP and definition["anchor_step"] not in depends_on:
         depends_on.append(definition["anchor_step"])  # a step anchored on another also waits for it
