@@ -280,9 +280,6 @@ def step_lock(step_id: int) -> Step:
     return Step.objects.select_for_update().select_related("workflow").get(pk=step_id)
 
 
-STEP_ACTIONS = {"complete", "skip", "approve", "reject"}
-
-
 def step_transition(*, step: Step, name: str, actor, note: str = "") -> Step:
     """Run one step transition under a lock with its audit row; then unblock dependent steps, date
     the steps anchored on this one, and cancel this step's reminders once it is finished.

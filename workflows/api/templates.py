@@ -81,7 +81,7 @@ class TemplateListApi(GenericAPIView):
     permission_classes = [IsHRGroup]
 
     def get_queryset(self):
-        return selectors.template_list(filters={"kind": self.request.query_params.get("kind")})
+        return selectors.template_list(kind=self.request.query_params.get("kind"))
 
     @extend_schema(operation_id="workflow_templates_list", responses=TemplateOutputSerializer(many=True))
     def get(self, request):
