@@ -9,7 +9,7 @@ import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
-from integrations.errors import DeliveryError
+from core.delivery import DeliveryError
 from workflows.outbox import delivery, queue, tasks
 from workflows.outbox.models import ActionStatus, ScheduledAction
 from workflows.outbox.registry import renderer

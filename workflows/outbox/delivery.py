@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from integrations.errors import DeliveryError
+from core.delivery import DeliveryError
 from workflows.outbox.models import ActionStatus, ScheduledAction
 from workflows.outbox.queue import BROKER_ETA_LIMIT, enqueue_quietly
 from workflows.outbox.registry import get_renderer
