@@ -10,8 +10,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from core import errors
-from workflows import engine, services
+from workflows import services
 from workflows.models import Step, StepHistory, TemplateVersion, Workflow, WorkflowTemplate
+from workflows.template_steps import validate_template_steps
 
 
 class TemplateForm(forms.ModelForm):
@@ -34,7 +35,7 @@ class TemplateForm(forms.ModelForm):
     def clean_steps(self):
         value = self.cleaned_data["steps"]
         try:
-            return engine.validate_template_steps(value)
+            return validate_template_steps(value)
         except errors.InvalidInput as exc:
             raise ValidationError([f"{where}: {' '.join(msgs)}" for where, msgs in exc.fields.items()]) from exc
 

@@ -1,52 +1,45 @@
-"""Business days per country: weekends and public holidays from the `holidays` package.
+"""Business days per country, from the `holidays` package's own working-day rules.
 
-Public holidays plus, where the package knows them, the "de facto" days off (Sweden's Midsummer
-Eve, Christmas Eve and New Year's Eve are not official holidays, yet nearly every workplace is
-closed, so no step may fall due on them).
-
-Holiday sets are built once per (country, year) and cached for the process: building one walks
-the country's rules, and due-date computation asks for the same few countries again and again.
+Those rules know each country's weekend, its public holidays and its transferred working days (a
+Saturday worked in exchange for a bridge day off). Where the package has them, the "de facto" days
+off count too: Sweden's Midsummer Eve, Christmas Eve and New Year's Eve are not official holidays,
+yet nearly every workplace is closed, so no step may fall due on them.
 """
 
 from __future__ import annotations
 
 import datetime
+import threading
 from functools import lru_cache
 
 import holidays
+from holidays import HolidayBase
 
-# Saturday and Sunday; the holidays package also knows countries with other weekends, see below.
-_DEFAULT_WEEKEND = frozenset({5, 6})
-
-
-@lru_cache(maxsize=512)
-def _holiday_dates(country: str, year: int) -> frozenset[datetime.date]:
-    supported = getattr(holidays.country_holidays(country, years=[]), "supported_categories", ())
-    categories = tuple(c for c in (holidays.PUBLIC, holidays.DE_FACTO) if c in supported) or (holidays.PUBLIC,)
-    calendar = holidays.country_holidays(country, years=year, categories=categories)
-    return frozenset(calendar.keys())
+# A calendar fills in each year on first use, mutating itself; one lock keeps a half-filled year
+# from being read by another thread. Lookups are dict reads, so the lock is never held for long.
+_lock = threading.Lock()
 
 
 @lru_cache(maxsize=256)
-def _weekend(country: str) -> frozenset[int]:
-    # Each country class declares its weekend (e.g. Friday-Saturday in some countries).
-    weekend = getattr(holidays.country_holidays(country, years=[]), "weekend", None)
-    return frozenset(weekend) if weekend else _DEFAULT_WEEKEND
-
-
-def holidays_between(start: datetime.date, end: datetime.date, country: str) -> set[datetime.date]:
-    """Public holidays of the country from start to end, both inclusive."""
-    found: set[datetime.date] = set()
-    for year in range(start.year, end.year + 1):
-        found |= {d for d in _holiday_dates(country, year) if start <= d <= end}
-    return found
+def _calendar(country: str) -> HolidayBase:
+    # Built once per country for the process: due dates ask about the same few countries again and again.
+    supported = holidays.country_holidays(country, years=[]).supported_categories
+    categories = tuple(c for c in (holidays.PUBLIC, holidays.DE_FACTO) if c in supported) or (holidays.PUBLIC,)
+    return holidays.country_holidays(country, categories=categories)
 
 
 def is_business_day(day: datetime.date, country: str) -> bool:
-    """Neither a weekend day nor a public holiday of the country."""
-    if day.weekday() in _weekend(country):
-        return False
-    return day not in _holiday_dates(country, day.year)
+    """A working day of the country: not a weekend day (unless worked in lieu) nor a holiday."""
+    calendar = _calendar(country)
+    with _lock:
+        return calendar.is_working_day(day)
+
+
+def next_business_day(day: datetime.date, country: str) -> datetime.date:
+    """`day` itself when it is a business day, else the first business day after it."""
+    calendar = _calendar(country)
+    with _lock:
+        return calendar.get_nth_working_day(day, 0)
 
 
 def add_business_days(day: datetime.date, n: int, country: str) -> datetime.date:
@@ -56,30 +49,20 @@ def add_business_days(day: datetime.date, n: int, country: str) -> datetime.date
     date anchored "on" a holiday falls before it, since work due on the last working day must be
     done while people are still there.
     """
-    step = 1 if n > 0 else -1
-    current = day
-    if n == 0:
-        while not is_business_day(current, country):
-            current -= datetime.timedelta(days=1)
-        return current
-    remaining = abs(n)
-    while remaining:
-        current += datetime.timedelta(days=step)
-        if is_business_day(current, country):
-            remaining -= 1
-    return current
+    calendar = _calendar(country)
+    with _lock:
+        if n == 0 and not calendar.is_working_day(day):
+            # The package's n == 0 looks forward; ours looks back (see above).
+            return calendar.get_nth_working_day(day, -1)
+        return calendar.get_nth_working_day(day, n)
 
 
 def business_days_between(start: datetime.date, end: datetime.date, country: str) -> int:
     """Business days after `start` up to and including `end` (negative when end is earlier)."""
     if end == start:
         return 0
-    sign = 1 if end > start else -1
-    low, high = (start, end) if sign > 0 else (end, start)
-    count = 0
-    current = low + datetime.timedelta(days=1)
-    while current <= high:
-        if is_business_day(current, country):
-            count += 1
-        current += datetime.timedelta(days=1)
-    return sign * count
+    low, high = sorted((start, end))
+    calendar = _calendar(country)
+    with _lock:
+        count = calendar.get_working_days_count(low + datetime.timedelta(days=1), high)
+    return count if end > start else -count

@@ -6,7 +6,6 @@ and is anchored on named dates (e.g. notice_date, last_working_day); it never im
 
 from __future__ import annotations
 
-import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -113,10 +112,6 @@ class Workflow(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
-
-    def anchor_date(self, name: str) -> datetime.date | None:
-        value = (self.anchors or {}).get(name)
-        return datetime.date.fromisoformat(value) if value else None
 
     def open_required_steps(self):
         """Required steps not yet finished (done, skipped or approved); a rejected approval is open."""

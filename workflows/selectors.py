@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from workflows.models import Step, TemplateVersion, Workflow, WorkflowTemplate
+from core.errors import NotFound
+from workflows.models import TemplateVersion, WorkflowTemplate
 
 
-def template_list(*, filters: dict | None = None) -> QuerySet[WorkflowTemplate]:
+def template_list(*, kind: str | None = None) -> QuerySet[WorkflowTemplate]:
     qs = WorkflowTemplate.objects.prefetch_related(
         Prefetch("versions", queryset=TemplateVersion.objects.order_by("-number"))
     )
-    filters = filters or {}
-    if filters.get("kind"):
-        qs = qs.filter(kind=filters["kind"])
-    if filters.get("is_active") is not None:
-        qs = qs.filter(is_active=filters["is_active"])
+    if kind:
+        qs = qs.filter(kind=kind)
     return qs.order_by("kind", "country", "department", "id")
 
 
 def template_get(*, pk: int) -> WorkflowTemplate:
-    from core.errors import NotFound
-
     try:
         return template_list().get(pk=pk)
     except WorkflowTemplate.DoesNotExist:
@@ -66,7 +62,3 @@ class TemplateChooser:
 def template_version_for(*, kind: str, country: str = "", department: str = "") -> TemplateVersion | None:
     """The latest version of the most specific active template for this kind, country and department."""
     return TemplateChooser().version_for(kind=kind, country=country, department=department)
-
-
-def workflow_steps(*, workflow: Workflow) -> QuerySet[Step]:
-    return workflow.steps.order_by("position", "id")

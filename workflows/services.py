@@ -19,6 +19,8 @@ from django_fsm import can_proceed
 
 from core import errors
 from workflows import engine, hooks
+from workflows.business_time import next_business_day
+from workflows.defaults import DEFAULT_TEMPLATES
 from workflows.models import (
     FINISHED_STATES,
     Anchor,
@@ -32,6 +34,7 @@ from workflows.models import (
     WorkflowTemplate,
 )
 from workflows.outbox import services as outbox
+from workflows.template_steps import STEP_DEFAULTS, validate_template_steps
 
 
 def _actor_fields(actor) -> dict:
@@ -65,7 +68,7 @@ def template_create(
     note: str = "",
 ) -> WorkflowTemplate:
     """Create a template and its first version; the steps are validated first (400 with field errors)."""
-    normalised = engine.validate_template_steps(steps)
+    normalised = validate_template_steps(steps)
     if not name or not name.strip():
         raise errors.InvalidInput(fields={"name": ["A name is required."]})
     if not kind:
@@ -87,7 +90,7 @@ def template_create(
 
 def template_version_create(*, template: WorkflowTemplate, steps: list, actor=None, note: str = "") -> TemplateVersion:
     """Save edited steps as the template's next version; workflows already running keep their version."""
-    normalised = engine.validate_template_steps(steps)
+    normalised = validate_template_steps(steps)
     with transaction.atomic():
         locked = WorkflowTemplate.objects.select_for_update().get(pk=template.pk)
         latest = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -124,8 +127,6 @@ def templates_install_defaults(*, apps=None) -> int:
 
     `apps` is a migration's app registry when called from a data migration. Returns how many were installed.
     """
-    from workflows.defaults import DEFAULT_TEMPLATES
-
     if apps is not None:
         template_model = apps.get_model("workflows", "WorkflowTemplate")
         version_model = apps.get_model("workflows", "TemplateVersion")
@@ -137,7 +138,7 @@ def templates_install_defaults(*, apps=None) -> int:
         for spec in DEFAULT_TEMPLATES:
             if spec["slug"] in existing:
                 continue
-            steps = engine.validate_template_steps(spec["steps"])
+            steps = validate_template_steps(spec["steps"])
             template = template_model.objects.create(
                 slug=spec["slug"], name=spec["name"], kind=spec["kind"], country="", department=""
             )
@@ -211,7 +212,7 @@ def workflows_start_bulk(*, starts: list[WorkflowStart], actor=None) -> list[Wor
 
 
 def _step_from_definition(workflow: Workflow, definition: Mapping, position: int, anchors) -> Step:
-    definition = {**engine.STEP_DEFAULTS, **definition}
+    definition = {**STEP_DEFAULTS, **definition}
     depends_on = list(definition["depends_on"])
     if definition["anchor"] == Anchor.STEP and definition["anchor_step"] not in depends_on:
         depends_on.append(definition["anchor_step"])  # a step anchored on another also waits for it
@@ -277,9 +278,6 @@ def step_lock(step_id: int) -> Step:
     workflow_id = Step.objects.values_list("workflow_id", flat=True).get(pk=step_id)
     Workflow.objects.select_for_update().filter(pk=workflow_id).first()
     return Step.objects.select_for_update().select_related("workflow").get(pk=step_id)
-
-
-STEP_ACTIONS = {"complete", "skip", "approve", "reject"}
 
 
 def step_transition(*, step: Step, name: str, actor, note: str = "") -> Step:
@@ -421,10 +419,7 @@ def step_add(
         if locked.steps.filter(key=key).exists():
             raise errors.Conflict(f"This checklist already has a step '{key}'.", code=errors.ErrorCode.STEP_EXISTS)
         if due_date is not None:
-            from workflows.business_time import is_business_day
-
-            while not is_business_day(due_date, locked.country):
-                due_date += datetime.timedelta(days=1)
+            due_date = next_business_day(due_date, locked.country)
         position = (locked.steps.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         step = Step.objects.create(
             workflow=locked,

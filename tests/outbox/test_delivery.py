@@ -6,10 +6,11 @@ import datetime
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
-from integrations.errors import DeliveryError
-from workflows.outbox import delivery, tasks
+from core.delivery import DeliveryError
+from workflows.outbox import delivery, queue, tasks
 from workflows.outbox.models import ActionStatus, ScheduledAction
 from workflows.outbox.registry import renderer
 
@@ -168,6 +169,25 @@ def test_permanent_delivery_error_fails_at_once(note_action):
     assert "410 Gone" in action.last_error
 
 
+@renderer("tests.outbox.slow")
+def _render_slow(action):
+    class Slow:
+        def send(self):
+            raise SoftTimeLimitExceeded()
+
+    return Slow()
+
+
+def test_a_soft_time_limit_is_retried_without_a_traceback(note_action, caplog):
+    action = note_action(handler="tests.outbox.slow")
+
+    delivery.deliver(action.pk)
+
+    action.refresh_from_db()
+    assert action.status == ActionStatus.PENDING and "SoftTimeLimitExceeded" in action.last_error
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 def test_unknown_renderer_fails_with_the_reason(note_action):
     action = note_action(handler="nobody.registered.this")
 
@@ -185,7 +205,7 @@ def test_enqueue_with_the_broker_down_returns_false_and_keeps_the_row(note_actio
     point_broker(f"redis://127.0.0.1:{closed_port}/12")
     try:
         action = note_action()
-        assert tasks.enqueue_quietly(action.pk) is False
+        assert queue.enqueue_quietly(action.pk) is False
         assert ScheduledAction.objects.get(pk=action.pk).status == ActionStatus.PENDING
     finally:
         point_broker(previous)

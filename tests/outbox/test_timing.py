@@ -1,10 +1,11 @@
 """next_working_moment: inside the recipient's working hours, on their business days, in their zone."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 
-from workflows.outbox.timing import next_working_moment
+from workflows.outbox.timing import next_working_moment, recipient_working_moment
 
 UTC = datetime.UTC
 
@@ -63,17 +64,11 @@ def test_daylight_saving_change_keeps_local_start():
 
 
 def test_recipient_without_employee_record_uses_the_installation_zone(settings):
-    from workflows.outbox.timing import recipient_working_moment
-
     settings.TIME_ZONE = "Europe/London"
     assert recipient_working_moment(utc(2026, 11, 3, 7, 0)) == utc(2026, 11, 3, 9, 0)
 
 
 def test_recipient_employee_hours_and_zone_are_used():
-    from types import SimpleNamespace
-
-    from workflows.outbox.timing import recipient_working_moment
-
     person = SimpleNamespace(
         time_zone="America/New_York", country="US", work_starts=datetime.time(8), work_ends=datetime.time(16)
     )

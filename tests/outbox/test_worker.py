@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from offboarding.actions import departures as departure_actions
 from tests.outbox.conftest import point_broker, wait_until
-from workflows.outbox import tasks
+from workflows.outbox import queue, tasks
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 
 pytestmark = [
@@ -72,13 +72,13 @@ def test_task_queued_twice_sends_once(worker, departure, org):
     action = request_row(departure)
     make_due(action)
 
-    tasks.enqueue_quietly(action.pk)
-    tasks.enqueue_quietly(action.pk)
+    queue.enqueue_quietly(action.pk)
+    queue.enqueue_quietly(action.pk)
     # A later message through the same single worker: once it arrives, both copies were handled.
     departure_actions.departure_approve(departure=departure, actor=org.manager)
     thanks = ScheduledAction.objects.get(kind=ActionKind.THANK_YOU, group=f"departure:{departure.pk}")
     make_due(thanks)
-    tasks.enqueue_quietly(thanks.pk)
+    queue.enqueue_quietly(thanks.pk)
 
     assert worker.wait_for(lambda s: [m for m in s.to(org.employee_record.email) if "Thank you" in str(m["Subject"])])
     assert len(approval_mails(worker, org.manager_record.email)) == 1

@@ -52,3 +52,13 @@ def test_zero_days_on_a_day_off_means_the_business_day_before():
 def test_business_days_between_counts_only_working_days():
     assert business_days_between(D(2026, 12, 21), D(2026, 12, 31), "SE") == 5
     assert business_days_between(D(2026, 12, 31), D(2026, 12, 21), "SE") == -5
+
+
+def test_a_transferred_working_saturday_counts_as_a_business_day():
+    # Russia 2024: Saturday 27 April was worked so that 29-30 April could bridge to 1 May.
+    assert is_business_day(D(2024, 4, 27), "RU") is True
+    assert is_business_day(D(2024, 4, 29), "RU") is False
+    assert add_business_days(D(2024, 4, 26), 1, "RU") == D(2024, 4, 27)
+    assert add_business_days(D(2024, 4, 26), 2, "RU") == D(2024, 5, 2)
+    assert add_business_days(D(2024, 4, 30), 0, "RU") == D(2024, 4, 27)
+    assert business_days_between(D(2024, 4, 25), D(2024, 5, 2), "RU") == 3

@@ -89,14 +89,45 @@ def test_every_default_has_the_steps_the_product_promises(template):
         (steps({"key": "a", "assignee_role": "ceo"}), "steps[0].assignee_role", "One of:"),
         (steps({"key": "a", "anchor": "birthday"}), "steps[0].anchor", "One of:"),
         (steps({"key": "a", "depends_on": ["a"]}), "steps[0].depends_on", "A step cannot depend on itself."),
+        (steps({"key": "a", "colour": "red"}), "steps[0].colour", "Unknown field."),
+        (steps({"key": "a", "depends_on": "b"}, {"key": "b"}), "steps[0].depends_on", "A list of step keys."),
+        (steps({"key": "a", "offset_days": 999}), "steps[0].offset_days", "At most 260 business days"),
+        (
+            steps({"key": "x"}, {"key": "b", "depends_on": ["c"]}, {"key": "c", "anchor": "step", "anchor_step": "b"}),
+            "steps",
+            "Dependency cycle: b → c → b.",
+        ),
     ],
-    ids=["unknown-dependency", "duplicate-key", "cycle", "cycle-through-anchor", "bad-role", "bad-anchor", "self"],
+    ids=[
+        "unknown-dependency",
+        "duplicate-key",
+        "cycle",
+        "cycle-through-anchor",
+        "bad-role",
+        "bad-anchor",
+        "self",
+        "unknown-field",
+        "not-a-list",
+        "offset-too-far",
+        "cycle-after-a-free-step",
+    ],
 )
 def test_a_bad_template_is_refused_with_a_field_error(org, api, bad_steps, field, message):
     response = api(org.hr).post(URL, {"name": "Bad", "kind": "resignation", "steps": bad_steps}, format="json")
 
     assert response.status_code == 400, response.data
     assert any(text.startswith(message) for text in response.data["fields"][field]), response.data
+
+
+def test_every_bad_step_is_reported_at_once():
+    with pytest.raises(errors.InvalidInput) as caught:
+        workflow_services.template_create(
+            name="Two faults",
+            kind="resignation",
+            steps=steps({"key": "a", "assignee_role": "ceo"}, {"key": "b", "depends_on": ["ghost"]}),
+        )
+
+    assert set(caught.value.fields) == {"steps[0].assignee_role", "steps[1].depends_on"}
 
 
 def test_an_empty_step_list_is_refused(org, api):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from workflows import selectors, services
 from workflows.models import TemplateVersion, WorkflowTemplate
+from workflows.template_steps import StepDefinitionSerializer
 
 
 class IsHRGroup(BasePermission):
@@ -22,22 +23,9 @@ class IsHRGroup(BasePermission):
         return bool(user.is_superuser or user.groups.filter(name="hr").exists())
 
 
-class StepDefinitionSerializer(serializers.Serializer):
-    """One step of a template (documentation of the shape; the engine validates the whole list)."""
-
-    key = serializers.SlugField()
-    title = serializers.CharField()
-    description = serializers.CharField(required=False)
-    assignee_role = serializers.CharField()
-    kind = serializers.CharField(required=False, help_text="task, approval, meeting or interview")
-    anchor = serializers.CharField(required=False, help_text="notice_date, last_working_day or step")
-    anchor_step = serializers.CharField(required=False)
-    offset_days = serializers.IntegerField(required=False, help_text="business days of the employee's country")
-    depends_on = serializers.ListField(child=serializers.CharField(), required=False)
-    required = serializers.BooleanField(required=False)
-    remind = serializers.BooleanField(required=False)
-    approves_subject = serializers.BooleanField(required=False)
-    due_time = serializers.CharField(required=False, help_text="HH:MM; default the end of the day")
+@extend_schema_field(StepDefinitionSerializer(many=True))
+class StepsField(serializers.JSONField):
+    """Steps as given; workflows.template_steps validates them in the service (field errors like steps[2].key)."""
 
 
 class VersionOutputSerializer(serializers.ModelSerializer):
@@ -70,7 +58,7 @@ class TemplateInputSerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
     department = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    steps = serializers.JSONField(help_text="A list of step definitions (see StepDefinition).")
+    steps = StepsField()
 
 
 class TemplateUpdateSerializer(serializers.Serializer):
@@ -80,7 +68,7 @@ class TemplateUpdateSerializer(serializers.Serializer):
     department = serializers.CharField(max_length=120, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    steps = serializers.JSONField(required=False, help_text="New steps: saved as the next version.")
+    steps = StepsField(required=False, help_text="New steps: saved as the next version.")
 
 
 class TemplateListApi(GenericAPIView):
@@ -93,7 +81,7 @@ class TemplateListApi(GenericAPIView):
     permission_classes = [IsHRGroup]
 
     def get_queryset(self):
-        return selectors.template_list(filters={"kind": self.request.query_params.get("kind")})
+        return selectors.template_list(kind=self.request.query_params.get("kind"))
 
     @extend_schema(operation_id="workflow_templates_list", responses=TemplateOutputSerializer(many=True))
     def get(self, request):

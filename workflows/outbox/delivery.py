@@ -22,12 +22,14 @@ import random
 import smtplib
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from integrations.errors import DeliveryError
+from core.delivery import DeliveryError
 from workflows.outbox.models import ActionStatus, ScheduledAction
+from workflows.outbox.queue import BROKER_ETA_LIMIT, enqueue_quietly
 from workflows.outbox.registry import get_renderer
 
 logger = logging.getLogger(__name__)
@@ -37,8 +39,6 @@ logger = logging.getLogger(__name__)
 CLAIM_LEASE = datetime.timedelta(minutes=10)
 # How many rows one sweep claims; the next sweep (a minute later) takes the rest.
 SWEEP_BATCH = 500
-# The longest countdown ever handed to the broker (far below Redis's visibility timeout).
-BROKER_ETA_LIMIT = datetime.timedelta(minutes=2)
 # Errors that mean "try again later": every SMTP refusal (a 5xx too: a relay or mailbox
 # misconfiguration is often fixed within the retry window, and max_attempts bounds the cost),
 # and network trouble (refused, reset, timed out).
@@ -148,7 +148,7 @@ def deliver(action_id: int) -> Outcome:
     except Exception as exc:
         # Celery's SoftTimeLimitExceeded and anything unforeseen: kept as a retryable error
         # rather than leaving the action half-sent.
-        if exc.__class__.__name__ != "SoftTimeLimitExceeded":
+        if not isinstance(exc, SoftTimeLimitExceeded):
             logger.exception("outbox action %s: unexpected error while sending", action.pk)
         return _record_failure(action, exc, retryable=True)
     _finish(action, status=ActionStatus.SENT, sent=True)
@@ -236,7 +236,5 @@ def _enqueue_retry_soon(action: ScheduledAction) -> None:
     # wait for the sweep. A duplicate (sweep + countdown) is harmless: deliver() re-checks.
     delay = (action.due_at - timezone.now()).total_seconds()
     if delay <= BROKER_ETA_LIMIT.total_seconds():
-        from workflows.outbox.tasks import enqueue_quietly
-
         action_id = action.pk
         transaction.on_commit(lambda: enqueue_quietly(action_id, countdown=max(delay, 0)))

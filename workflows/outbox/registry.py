@@ -28,7 +28,3 @@ def get_renderer(name: str) -> Renderer:
         return _renderers[name]
     except KeyError:
         raise LookupError(f"No outbox renderer is registered as {name!r}.") from None
-
-
-def registered() -> list[str]:
-    return sorted(_renderers)

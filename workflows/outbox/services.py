@@ -9,7 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import errors
 from workflows.outbox.models import ActionStatus, Channel, ScheduledAction
+from workflows.outbox.queue import enqueue_quietly
 
 # Actions due within this window are also pushed to the broker on commit, for low latency;
 # everything later waits for the beat sweep (no long broker ETAs).
@@ -82,9 +84,6 @@ def actions_cancel(*, group: str | None = None, key_prefix: str | None = None, k
 
 def _enqueue_on_commit(ids: list[int]) -> None:
     def push() -> None:
-        # Imported late: the task module imports Celery, which services must not need at import.
-        from workflows.outbox.tasks import enqueue_quietly
-
         for action_id in ids:
             enqueue_quietly(action_id)
 
@@ -98,8 +97,6 @@ def action_retry(*, action: ScheduledAction, actor=None) -> ScheduledAction:
     Only failed actions can be retried: a pending one is already in line, and a sent or cancelled
     one must not go out (again) by accident.
     """
-    from core import errors
-
     with transaction.atomic():
         locked = ScheduledAction.objects.select_for_update().get(pk=action.pk)
         if locked.status != ActionStatus.FAILED:

@@ -5,23 +5,21 @@ Task messages carry an action id and nothing else: no addresses, names or conten
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
 from workflows.outbox import delivery
+from workflows.outbox.queue import DELIVER_TASK, SWEEP_TASK, enqueue_quietly
 
-logger = logging.getLogger(__name__)
 SWEEP_MAX_BATCHES = 20
 
 
-@shared_task(name="workflows.outbox.tasks.deliver_action")
+@shared_task(name=DELIVER_TASK)
 def deliver_action(action_id: int) -> str:
     """Deliver one outbox action; idempotent, so a redelivered message is harmless."""
     return delivery.deliver(int(action_id)).status
 
 
-@shared_task(name="workflows.outbox.tasks.sweep_due_actions")
+@shared_task(name=SWEEP_TASK)
 def sweep_due_actions() -> int:
     """Claim due actions (and claims a dead worker left behind) and enqueue their ids."""
     queued = 0
@@ -38,19 +36,3 @@ def sweep_due_actions() -> int:
         if len(ids) < delivery.SWEEP_BATCH:
             break
     return queued
-
-
-def enqueue_quietly(action_id: int, *, countdown: float | None = None) -> bool:
-    """Queue deliver_action(action_id); when the broker is down, log the id and return False.
-
-    Nothing is lost by failing here: the row is in the database and the beat sweep picks it up.
-    """
-    options = {"retry": False}
-    if countdown:
-        options["countdown"] = min(countdown, delivery.BROKER_ETA_LIMIT.total_seconds())
-    try:
-        deliver_action.apply_async(args=[action_id], **options)
-    except Exception as exc:  # kombu raises OperationalError, redis ConnectionError, OSError...
-        logger.warning("outbox action %s not queued (%s); the sweep will deliver it", action_id, exc.__class__.__name__)
-        return False
-    return True

@@ -12,15 +12,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from workflows.business_time import is_business_day
+
+# For people without an Employee record (e.g. HR group members): the one default everywhere.
+DEFAULT_WORK_STARTS = datetime.time(9)
+DEFAULT_WORK_ENDS = datetime.time(17)
+DEFAULT_COUNTRY = "SE"
 # Safety net: no country has this many non-business days in a row; stops a loop on bad data.
 _MAX_DAYS_AHEAD = 60
-
-
-def _is_business_day(day: datetime.date, country: str) -> bool:
-    # Imported late: business_time is owned by the workflow engine and may be imported by it in turn.
-    from workflows.business_time import is_business_day
-
-    return is_business_day(day, country)
 
 
 def next_working_moment(
@@ -28,8 +27,8 @@ def next_working_moment(
     *,
     time_zone: str,
     country: str,
-    starts: datetime.time = datetime.time(9),
-    ends: datetime.time = datetime.time(17),
+    starts: datetime.time = DEFAULT_WORK_STARTS,
+    ends: datetime.time = DEFAULT_WORK_ENDS,
 ) -> datetime.datetime:
     """`at` itself when it falls in working hours on a business day, else the next start of them.
 
@@ -42,7 +41,7 @@ def next_working_moment(
     local = at.astimezone(zone)
     day = local.date()
     for _ in range(_MAX_DAYS_AHEAD):
-        if _is_business_day(day, country):
+        if is_business_day(day, country):
             start = datetime.datetime.combine(day, starts, tzinfo=zone)
             end = datetime.datetime.combine(day, ends, tzinfo=zone)
             if local < start:
@@ -58,14 +57,14 @@ def next_working_moment(
 def recipient_working_moment(at: datetime.datetime, *, employee=None) -> datetime.datetime:
     """next_working_moment for a person: their Employee record's zone, country and hours, if any.
 
-    Users without an Employee record (e.g. HR group members) get settings.TIME_ZONE and SE.
+    Users without an Employee record (e.g. HR group members) get settings.TIME_ZONE and the defaults.
     """
     if employee is None:
-        return next_working_moment(at, time_zone=settings.TIME_ZONE, country="SE")
+        return next_working_moment(at, time_zone=settings.TIME_ZONE, country=DEFAULT_COUNTRY)
     return next_working_moment(
         at,
         time_zone=employee.time_zone or settings.TIME_ZONE,
-        country=employee.country or "SE",
-        starts=getattr(employee, "work_starts", None) or datetime.time(9),
-        ends=getattr(employee, "work_ends", None) or datetime.time(17),
+        country=employee.country or DEFAULT_COUNTRY,
+        starts=getattr(employee, "work_starts", None) or DEFAULT_WORK_STARTS,
+        ends=getattr(employee, "work_ends", None) or DEFAULT_WORK_ENDS,
     )
