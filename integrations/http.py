@@ -9,7 +9,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from integrations.errors import DeliveryError
+from core.delivery import DeliveryError
 
 TIMEOUT_SECONDS = 10
 USER_AGENT = "offboarding-webhooks/1"

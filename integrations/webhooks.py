@@ -18,12 +18,11 @@ import json
 
 from django.conf import settings
 
+from core.delivery import DeliveryError
 from integrations import http, signing
-from integrations.errors import DeliveryError
 
 ACCESS_REVOKE = "access.revoke"
 DEPARTURE_COMPLETED = "departure.completed"
-EVENT_TYPES = (ACCESS_REVOKE, DEPARTURE_COMPLETED)
 # What the IT system posts back once access is gone (POST /api/v1/integrations/webhooks/receipts/).
 ACCESS_REVOKED_RECEIPT = "access.revoked"
 RECEIPT_SOURCE = "it-receipt"

@@ -17,11 +17,10 @@ from django.utils import timezone
 
 from core import roles
 from workflows.business_time import is_business_day
+from workflows.outbox.timing import DEFAULT_COUNTRY, DEFAULT_WORK_ENDS, DEFAULT_WORK_STARTS
 
 UTC = datetime.UTC
 STEP = datetime.timedelta(minutes=30)
-# An interviewer with no employee record works these hours (the product's home time zone).
-DEFAULT_HOURS = ("Europe/Stockholm", datetime.time(9, 0), datetime.time(17, 0), "SE")
 
 
 def default_duration() -> datetime.timedelta:
@@ -62,7 +61,8 @@ def hours_of_employee(employee) -> WorkingHours:
 def hours_of_user(user) -> WorkingHours:
     employee = roles.employee_of(user)
     if employee is None:
-        return WorkingHours(*DEFAULT_HOURS)
+        # No employee record: the one default for such people (workflows.outbox.timing).
+        return WorkingHours(settings.TIME_ZONE, DEFAULT_WORK_STARTS, DEFAULT_WORK_ENDS, DEFAULT_COUNTRY)
     return hours_of_employee(employee)
 
 

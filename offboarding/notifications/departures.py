@@ -29,7 +29,7 @@ from workflows.business_time import add_business_days
 from workflows.outbox import services as outbox
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 from workflows.outbox.registry import renderer
-from workflows.outbox.timing import next_working_moment
+from workflows.outbox.timing import DEFAULT_COUNTRY, DEFAULT_WORK_ENDS, DEFAULT_WORK_STARTS, next_working_moment
 
 REQUEST_HANDLER = "departure_approval_request"
 ESCALATION_HANDLER = "departure_approval_escalation"
@@ -38,7 +38,6 @@ THANK_YOU_HANDLER = "departure_thank_you"
 # Reminders every REMINDER_INTERVAL business days; HR hears of it one interval after the last one.
 REMINDER_INTERVAL = 2
 REMINDER_COUNT = 3
-DEFAULT_COUNTRY = "SE"
 
 
 @dataclass(frozen=True)
@@ -80,15 +79,15 @@ def _recipient(*, user, employee) -> Recipient:
             starts=employee.work_starts,
             ends=employee.work_ends,
         )
-    # HR members without an Employee record: the installation's zone and Swedish business days.
+    # No employee record (e.g. HR staff): the one default for such people (workflows.outbox.timing).
     return Recipient(
         user_id=user.pk,
         email=user.email,
         language=settings.LANGUAGE_CODE[:2],
         time_zone=settings.TIME_ZONE,
         country=DEFAULT_COUNTRY,
-        starts=datetime.time(9),
-        ends=datetime.time(17),
+        starts=DEFAULT_WORK_STARTS,
+        ends=DEFAULT_WORK_ENDS,
     )
 
 

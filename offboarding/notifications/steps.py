@@ -7,6 +7,7 @@ import hashlib
 import zoneinfo
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from workflows import services as workflow_services
 from workflows.models import AssigneeRole, Step, StepState
 from workflows.outbox.models import ActionKind, ScheduledAction
 from workflows.outbox.registry import renderer
-from workflows.outbox.timing import next_working_moment
+from workflows.outbox.timing import DEFAULT_COUNTRY, DEFAULT_WORK_ENDS, DEFAULT_WORK_STARTS, next_working_moment
 
 REMINDER_HANDLER = "step_reminder"
 
@@ -28,7 +29,7 @@ def _recipients(steps: list[Step]) -> dict[int, list[dict]]:
 
     manager → the employee's direct manager; employee → their work email; hr/it/facilities/payroll
     → the users of that group (their own working hours when they have an employee record, else the
-    leaving employee's country and zone with 9–17). Three queries however many steps.
+    installation's default hours, workflows.outbox.timing). Three queries however many steps.
     """
 
     def departure_id(step: Step) -> int:
@@ -76,10 +77,11 @@ def _recipients(steps: list[Step]) -> dict[int, list[dict]]:
                 people.append(
                     {
                         "email": row["email"],
-                        "time_zone": row["employee__time_zone"] or leaver.time_zone,
-                        "country": row["employee__country"] or leaver.country,
-                        "starts": row["employee__work_starts"] or datetime.time(9, 0),
-                        "ends": row["employee__work_ends"] or datetime.time(17, 0),
+                        # No employee record: the one default for such people (workflows.outbox.timing).
+                        "time_zone": row["employee__time_zone"] or settings.TIME_ZONE,
+                        "country": row["employee__country"] or DEFAULT_COUNTRY,
+                        "starts": row["employee__work_starts"] or DEFAULT_WORK_STARTS,
+                        "ends": row["employee__work_ends"] or DEFAULT_WORK_ENDS,
                     }
                 )
         result[step.pk] = people

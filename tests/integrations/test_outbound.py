@@ -8,8 +8,8 @@ import json
 import pytest
 import time_machine
 
+from core.delivery import DeliveryError
 from integrations import signing
-from integrations.errors import DeliveryError
 from integrations.http import post
 from integrations.models import ChatWebhook
 from offboarding.actions import departures as departure_actions

@@ -103,7 +103,8 @@ def test_public_holidays_of_either_country_have_no_slots(clock):
     assert found == []
 
 
-def test_an_interviewer_without_an_employee_record_works_stockholm_hours():
+def test_an_interviewer_without_an_employee_record_works_the_installations_default_hours(settings):
+    settings.TIME_ZONE = "Europe/Stockholm"
     user = UserFactory(username="external-interviewer")
     assert slots.hours_of_user(user) == _hours("Europe/Stockholm", "SE")
 

@@ -8,19 +8,19 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from core import roles
 from workflows import selectors, services
 from workflows.models import TemplateVersion, WorkflowTemplate
 from workflows.template_steps import StepDefinitionSerializer
 
 
 class IsHRGroup(BasePermission):
-    """HR by group name; the engine does not import the domain's role module."""
+    """HR (core.roles, the one answer to "is this HR?")."""
 
     message = "Only HR may manage checklist templates."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user.is_superuser or user.groups.filter(name="hr").exists())
+        return roles.is_hr_user(request.user)
 
 
 @extend_schema_field(StepDefinitionSerializer(many=True))

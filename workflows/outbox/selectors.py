@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from core import errors
-from workflows.models import AssigneeRole
+from core import errors, roles
 from workflows.outbox.models import ScheduledAction
 
 
 def is_outbox_viewer(user) -> bool:
-    """HR by group name (the engine does not import the domain's role module), or a superuser."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or user.groups.filter(name=AssigneeRole.HR).exists())
+    """HR (core.roles): rows name recipients."""
+    return roles.is_hr_user(user)
 
 
 def action_list(*, user) -> QuerySet[ScheduledAction]:
