@@ -1,8 +1,12 @@
-"""Django admin for HR: employees, departures and their audit trail (read-only)."""
+"""Django admin for HR: employees, departures (through the same actions as the API) and the audit trail."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
-from offboarding.models import Departure, DepartureHistory, Employee
+from core import errors
+from offboarding.actions import departures as departure_actions
+from offboarding.models import OPEN_STATES, Departure, DepartureHistory, Employee
 
 
 @admin.register(Employee)
@@ -25,10 +29,29 @@ class DepartureHistoryInline(admin.TabularInline):
         return False
 
 
+class DepartureAdminForm(forms.ModelForm):
+    class Meta:
+        model = Departure
+        fields = ["employee", "kind", "notice_date", "last_working_day", "reason", "rehire_eligible"]
+
+    def clean(self):
+        data = super().clean()
+        employee = data.get("employee")
+        if self.instance.pk is None and employee is not None:
+            if Departure.objects.filter(employee=employee, state__in=OPEN_STATES).exists():
+                raise forms.ValidationError("This employee already has an open departure.")
+        return data
+
+    def validate_constraints(self):
+        pass  # the one-open-departure rule is checked above with a clear message, and again by the action
+
+
 @admin.register(Departure)
 class DepartureAdmin(admin.ModelAdmin):
-    """State changes go through the API's services (audited); the admin edits plain fields only."""
+    """Adding and editing run the same actions as the API (checklist, history, emails); states change
+    only through transitions (the API and the pages), and a departure is cancelled, never deleted."""
 
+    form = DepartureAdminForm
     list_display = ["employee", "kind", "notice_date", "last_working_day", "state", "interview_outcome"]
     list_filter = ["state", "kind", "employee__department"]
     search_fields = ["employee__name", "employee__external_id"]
@@ -36,6 +59,46 @@ class DepartureAdmin(admin.ModelAdmin):
     list_select_related = ["employee"]
     autocomplete_fields = ["employee"]
     inlines = [DepartureHistoryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # who leaves is fixed once started; a mistake is cancelled, not re-pointed
+            return [*self.readonly_fields, "employee"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                data = {name: form.cleaned_data[name] for name in form.changed_data}
+                if data:
+                    departure_actions.departure_update(departure=obj, actor=request.user, data=data)
+            else:
+                started = departure_actions.departure_start(
+                    actor=request.user, note="Started in the admin", **form.cleaned_data
+                )
+                obj.pk = started.pk
+        except errors.ApplicationError as exc:
+            # Lost to a concurrent change after the form was checked: nothing was written.
+            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
+            raise AdminActionRefused from exc
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._refusable(super().add_view, request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._refusable(super().change_view, request, object_id, form_url, extra_context)
+
+    def _refusable(self, view, request, *args):
+        try:
+            return view(request, *args)
+        except AdminActionRefused:
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class AdminActionRefused(Exception):
+    """An action refused an admin save; the admin shows the message and the form again."""
 
 
 @admin.register(DepartureHistory)
