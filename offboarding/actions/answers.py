@@ -1,5 +1,5 @@
 """Writes for the confidential half of the exit interview: the guide, answers, follow-up surveys,
-retention and key rotation. Each public service is one business action in one transaction."""
+retention and key rotation. Each public function is one business action in one transaction."""
 
 from __future__ import annotations
 

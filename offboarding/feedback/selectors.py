@@ -203,7 +203,7 @@ def survey_token(survey: FollowUpSurvey) -> str:
 
 
 def survey_from_token(token: str) -> FollowUpSurvey:
-    """The survey a link names; tampered → 404, expired → 410. Answered/cancelled is the service's call."""
+    """The survey a link names; tampered → 404, expired → 410. Answered/cancelled is the action's call."""
     data = links.link_verify(
         token,
         salt=SURVEY_SALT,

@@ -39,7 +39,7 @@ def other_interviewer(org):
 
 @pytest.fixture
 def departure(org):
-    """A departure for `employee`, started and approved through the real services."""
+    """A departure for `employee`, started and approved through the real actions."""
     departure = departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
