@@ -1,5 +1,5 @@
 """Writes for the confidential half of the exit interview: the guide, answers, follow-up surveys,
-retention and key rotation. Each public service is one business action in one transaction."""
+retention and key rotation. Each public function is one business action in one transaction."""
 
 from __future__ import annotations
 
@@ -23,25 +23,14 @@ from offboarding.feedback.models import (
     SurveyState,
 )
 from offboarding.feedback.selectors import answers_role, guide_current
+from offboarding.interviews.models import ExitInterview
 from offboarding.models import ReasonCategory
+from offboarding.notifications import feedback as feedback_notices
 
 logger = logging.getLogger(__name__)
 
-FOLLOW_UP_HANDLER = "feedback.follow_up"
-
-# Every encrypted column: (model, field). Rotation and retention walk this list.
+# Every encrypted column: (model, field). Key rotation walks this list.
 ENCRYPTED_FIELDS = ((Answer, "text"), (InterviewResponse, "notes"), (FollowUpSurvey, "addition"))
-
-
-# --- sealing: ciphertext bound to the row's uuid and the column
-
-
-def seal(instance, field: str, plaintext: str) -> str:
-    return crypto.encrypt(plaintext, table=instance._meta.db_table, row=str(instance.uuid), field=field)
-
-
-def unseal(instance, field: str) -> str:
-    return crypto.decrypt(getattr(instance, field), table=instance._meta.db_table, row=str(instance.uuid), field=field)
 
 
 def guide_create_version(*, content: dict, actor, note: str = "") -> Guide:
@@ -110,8 +99,6 @@ def interview_response_write(
     interviewer and HR with the permission write until the interview is closed; when they change
     an answer's text the employee's consent to share it lapses, since it was given for other words.
     Only the employee can give consent. `provided` names the top-level fields the caller sent."""
-    from offboarding.interviews.models import ExitInterview
-
     with transaction.atomic():
         interview = ExitInterview.objects.select_for_update().select_related("departure__employee").get(pk=interview.pk)
         role = answers_role(interview=interview, user=actor)
@@ -141,7 +128,7 @@ def interview_response_write(
         if is_new:
             response = InterviewResponse(interview=interview, guide=guide)
         existing = {} if is_new else {a.question: a for a in response.answers.all()}
-        current_text = {key: unseal(a, "text") for key, a in existing.items()}
+        current_text = {key: crypto.unseal(a, "text") for key, a in existing.items()}
 
         content_changes = _structured_changes(
             response,
@@ -156,7 +143,7 @@ def interview_response_write(
             for item in answers or []
             if (item.get("text") or "") != current_text.get(item["question"], "")
         }
-        notes_change = notes is not None and notes != unseal(response, "notes")
+        notes_change = notes is not None and notes != crypto.unseal(response, "notes")
         editable_states = EMPLOYEE_EDITABLE_STATES if role == "employee" else STAFF_EDITABLE_STATES
         if interview.state not in editable_states and (content_changes or text_changes or notes_change):
             if role == "employee":
@@ -193,7 +180,7 @@ def interview_response_write(
             if role != "employee" and key in text_changes:
                 share = False
             if key in text_changes:
-                answer.text = seal(answer, "text", text)
+                answer.text = crypto.seal(answer, "text", text)
             answer.share_with_manager = share and text != ""
             answer.updated_by = actor
             answer.save()
@@ -201,7 +188,7 @@ def interview_response_write(
         for name, value in content_changes.items():
             setattr(response, name, value)
         if notes_change:
-            response.notes = seal(response, "notes", notes or "")
+            response.notes = crypto.seal(response, "notes", notes or "")
         if role == "employee" and (content_changes or text_changes):
             response.employee_submitted_at = timezone.now()
         response.save()
@@ -229,81 +216,42 @@ def _structured_changes(response, *, reasons, ratings, would_recommend, would_re
 # --- follow-up surveys
 
 
-def _follow_up_recipient(departure) -> str:
-    employee = departure.employee
-    return employee.personal_email or employee.email
-
-
-def _follow_up_due(departure, offset_days: int) -> datetime.datetime:
-    """The first working moment on or after the day `offset_days` after the last working day, in
-    the employee's own time zone and working hours."""
-    from workflows.outbox.timing import next_working_moment
-
-    employee = departure.employee
-    day = departure.last_working_day + datetime.timedelta(days=offset_days)
-    at = datetime.datetime.combine(day, employee.work_starts, tzinfo=employee.tzinfo)
-    return next_working_moment(
-        at, time_zone=employee.time_zone, country=employee.country, starts=employee.work_starts, ends=employee.work_ends
-    )
-
-
-def _follow_up_key(survey: FollowUpSurvey) -> str:
-    return f"feedback:follow_up:{survey.departure_id}:{survey.offset_days}:r{survey.revision}"
-
-
-def _schedule_survey(survey: FollowUpSurvey) -> None:
-    from workflows.outbox.models import ActionKind
-    from workflows.outbox.services import action_schedule
-
-    action_schedule(
-        kind=ActionKind.FOLLOW_UP,
-        handler=FOLLOW_UP_HANDLER,
-        recipient=_follow_up_recipient(survey.departure),
-        due_at=survey.due_at,
-        key=_follow_up_key(survey),
-        group=f"departure:{survey.departure_id}",
-        payload={"survey": survey.pk},
-    )
-
-
 def follow_ups_schedule(*, departure) -> list[FollowUpSurvey]:
     """Create (or keep) one survey per settings.FOLLOW_UP_DAYS offset and put each in the outbox."""
     surveys = []
     with transaction.atomic():
         for offset in sorted(set(settings.FOLLOW_UP_DAYS)):
             survey, created = FollowUpSurvey.objects.get_or_create(
-                departure=departure, offset_days=offset, defaults={"due_at": _follow_up_due(departure, offset)}
+                departure=departure,
+                offset_days=offset,
+                defaults={"due_at": feedback_notices.follow_up_due_at(departure=departure, offset_days=offset)},
             )
             survey.departure = departure
             if created or survey.state == SurveyState.PENDING:
-                _schedule_survey(survey)
+                feedback_notices.follow_up_message_schedule(survey=survey)
             surveys.append(survey)
     return surveys
 
 
 def follow_ups_move(*, departure) -> int:
     """The last working day changed: cancel the scheduled emails and schedule them again at the new dates."""
-    from workflows.outbox.services import actions_cancel
-
     moved = 0
     with transaction.atomic():
-        actions_cancel(key_prefix=f"feedback:follow_up:{departure.pk}:")
+        feedback_notices.follow_up_messages_cancel(departure=departure)
         for survey in FollowUpSurvey.objects.select_for_update().filter(departure=departure, state=SurveyState.PENDING):
             survey.departure = departure
-            survey.due_at = _follow_up_due(departure, survey.offset_days)
+            survey.due_at = feedback_notices.follow_up_due_at(departure=departure, offset_days=survey.offset_days)
             survey.revision += 1
             survey.save(update_fields=["due_at", "revision"])
-            _schedule_survey(survey)
+            feedback_notices.follow_up_message_schedule(survey=survey)
             moved += 1
     return moved
 
 
 def follow_ups_cancel(*, departure) -> int:
     """The departure was cancelled: no surveys go out, and unanswered links stop working."""
-    from workflows.outbox.services import actions_cancel
-
     with transaction.atomic():
-        actions_cancel(key_prefix=f"feedback:follow_up:{departure.pk}:")
+        feedback_notices.follow_up_messages_cancel(departure=departure)
         return FollowUpSurvey.objects.filter(departure=departure, state=SurveyState.PENDING).update(
             state=SurveyState.CANCELLED
         )
@@ -337,7 +285,7 @@ def follow_up_survey_answer(
             setattr(survey, f"rating_{name}", (ratings or {}).get(name))
         survey.would_recommend = would_recommend
         survey.would_return = would_return
-        survey.addition = seal(survey, "addition", addition or "")
+        survey.addition = crypto.seal(survey, "addition", addition or "")
         survey.state = SurveyState.ANSWERED
         survey.answered_at = timezone.now()
         survey.save()
@@ -392,7 +340,7 @@ def confidential_rotate_batch(*, model, field: str, batch_size: int = 500, after
             .order_by("pk")[:batch_size]
         )
         for row in rows:
-            setattr(row, field, seal(row, field, unseal(row, field)))
+            setattr(row, field, crypto.seal(row, field, crypto.unseal(row, field)))
         if rows:
             model.objects.bulk_update(rows, [field])
     return len(rows), (rows[-1].pk if rows else None)

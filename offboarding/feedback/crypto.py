@@ -119,11 +119,6 @@ def decrypt(stored: str, *, table: str, row: str, field: str) -> str:
     return plain.decode("utf-8")
 
 
-def key_version_of(stored: str) -> int | None:
-    match = _STORED.match(stored or "")
-    return int(match.group(1)) if match else None
-
-
 def _split(stored: str, *, table: str, field: str) -> tuple[int, bytes]:
     match = _STORED.match(stored)
     if not match:
@@ -135,3 +130,16 @@ def _split(stored: str, *, table: str, field: str) -> tuple[int, bytes]:
     if len(blob) <= NONCE_BYTES + 16:
         raise ConfidentialDataError(f"{table}.{field}: the stored value is truncated.")
     return int(match.group(1)), blob
+
+
+# --- sealing: a model field's ciphertext bound to its table, its row's uuid and the field name
+
+
+def seal(instance, field: str, plaintext: str) -> str:
+    """The value to store in `instance.<field>` for `plaintext`."""
+    return encrypt(plaintext, table=instance._meta.db_table, row=str(instance.uuid), field=field)
+
+
+def unseal(instance, field: str) -> str:
+    """The plaintext of `instance.<field>`; raises ConfidentialDataError when it does not decrypt."""
+    return decrypt(getattr(instance, field), table=instance._meta.db_table, row=str(instance.uuid), field=field)

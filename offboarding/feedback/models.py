@@ -33,7 +33,7 @@ class Guide(models.Model):
     """One immutable version of the interview guide: sections, each with a key and free-text questions.
 
     `content` reads {"name": ..., "sections": [{"key", "title": {"en","sv"}, "guidance": {"en","sv"},
-    "questions": [{"key", "text": {"en","sv"}}]}]}; services validate it. A new edit is a new version."""
+    "questions": [{"key", "text": {"en","sv"}}]}]}; feedback.guide validates it. A new edit is a new version."""
 
     version = models.PositiveIntegerField(unique=True)
     content = models.JSONField()

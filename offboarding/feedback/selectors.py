@@ -11,6 +11,7 @@ from offboarding import access
 from offboarding.feedback import crypto
 from offboarding.feedback.guide import guide_install_default
 from offboarding.feedback.models import RATING_NAMES, ConfidentialAccess, FollowUpSurvey, Guide, InterviewResponse
+from offboarding.interviews.models import ExitInterview
 
 # Who reads what: the assigned interviewer and HR with the permission see notes; the employee
 # sees their own answers but not the interviewer's notes (the notes are the interviewer's working
@@ -33,9 +34,7 @@ def guide_list():
     return Guide.objects.order_by("-version")
 
 
-def interview_for_answers(*, pk: int):
-    from offboarding.interviews.models import ExitInterview
-
+def interview_for_answers(*, pk: int) -> ExitInterview:
     try:
         return ExitInterview.objects.select_related("departure__employee", "interviewer").get(pk=pk)
     except ExitInterview.DoesNotExist:
@@ -78,10 +77,6 @@ def access_record(*, user, purpose: str, interview=None, survey=None) -> None:
     )
 
 
-def _unseal(instance, field: str) -> str:
-    return crypto.decrypt(getattr(instance, field), table=instance._meta.db_table, row=str(instance.uuid), field=field)
-
-
 def _text(value: dict, language: str) -> str:
     return value.get(language) or value.get("en") or ""
 
@@ -120,14 +115,14 @@ def interview_response_read(*, interview, user, purpose: str, language: str | No
             answers = [
                 {
                     "question": a.question,
-                    "text": _unseal(a, "text"),
+                    "text": crypto.unseal(a, "text"),
                     "share_with_manager": a.share_with_manager,
                     "updated_at": a.updated_at,
                 }
                 for a in (response.answers.all() if response is not None else [])
             ]
             if role in NOTE_READERS and response is not None:
-                notes = _unseal(response, "notes")
+                notes = crypto.unseal(response, "notes")
     data = {
         "interview": interview.pk,
         "interview_state": interview.state,
@@ -161,7 +156,7 @@ def _follow_up_data(survey: FollowUpSurvey) -> dict:
         "ratings": survey.ratings(),
         "would_recommend": survey.would_recommend,
         "would_return": survey.would_return,
-        "addition": _unseal(survey, "addition"),
+        "addition": crypto.unseal(survey, "addition"),
     }
 
 
@@ -184,7 +179,11 @@ def interview_shared_read(*, interview, user, language: str | None = None) -> di
             with transaction.atomic():
                 access_record(user=user, purpose="shared.get", interview=interview)
                 shared = [
-                    {"question": a.question, "question_text": questions.get(a.question, ""), "text": _unseal(a, "text")}
+                    {
+                        "question": a.question,
+                        "question_text": questions.get(a.question, ""),
+                        "text": crypto.unseal(a, "text"),
+                    }
                     for a in rows
                 ]
     return {
@@ -204,7 +203,7 @@ def survey_token(survey: FollowUpSurvey) -> str:
 
 
 def survey_from_token(token: str) -> FollowUpSurvey:
-    """The survey a link names; tampered → 404, expired → 410. Answered/cancelled is the service's call."""
+    """The survey a link names; tampered → 404, expired → 410. Answered/cancelled is the action's call."""
     data = links.link_verify(
         token,
         salt=SURVEY_SALT,

@@ -1,4 +1,4 @@
-"""Celery tasks of the feedback area: thin wrappers around services, safe to run twice."""
+"""Celery tasks of the feedback area: thin wrappers around actions, safe to run twice."""
 
 from celery import shared_task
 

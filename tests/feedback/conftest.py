@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from celery.signals import before_task_publish
 from django.contrib.auth.models import Permission
 
+from config.celery import app as celery_app
 from core import roles
 from offboarding.actions import departures as departure_actions
 from offboarding.interviews.models import ExitInterview
@@ -37,7 +39,7 @@ def other_interviewer(org):
 
 @pytest.fixture
 def departure(org):
-    """A departure for `employee`, started and approved through the real services."""
+    """A departure for `employee`, started and approved through the real actions."""
     departure = departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
@@ -98,23 +100,19 @@ def answered(interview, org, api):
 @pytest.fixture
 def task_messages():
     """Point Celery at an in-process memory broker and record every task message published."""
-    from celery.signals import before_task_publish
-
-    from config.celery import app
-
     published: list[dict] = []
 
     def record(sender=None, body=None, headers=None, **kwargs):
         published.append({"task": sender, "body": body, "headers": headers})
 
     def point(url: str) -> None:
-        app.conf.broker_url = url
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
-        app.__dict__.pop("amqp", None)
+        celery_app.conf.broker_url = url
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+            celery_app._pool = None
+        celery_app.__dict__.pop("amqp", None)
 
-    previous = app.conf.broker_url
+    previous = celery_app.conf.broker_url
     point("memory://")
     before_task_publish.connect(record, weak=False)
     try:

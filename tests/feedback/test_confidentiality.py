@@ -8,6 +8,7 @@ import logging
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
 
@@ -244,8 +245,6 @@ def test_a_full_flow_leaks_no_answer_text_to_logs_tasks_outbox_or_email(
 
 
 def test_admin_answer_pages_need_the_confidential_permission(answered, org, client):
-    from django.contrib.auth.models import Permission
-
     org.hr.is_staff = True
     org.hr.save()
     org.hr.user_permissions.add(Permission.objects.get(codename="view_interviewresponse"))

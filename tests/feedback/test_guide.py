@@ -1,5 +1,7 @@
 """The interview guide: the seed's nine sections in Swedish and English, versioned, pinned per interview."""
 
+import json
+
 import pytest
 
 from offboarding.actions import answers
@@ -78,8 +80,6 @@ def test_a_new_interview_uses_the_newest_version(departure, make_interview, org,
 
 
 def test_hr_adds_a_guide_version_in_the_admin(org, client):
-    import json
-
     admin_user = type(org.hr).objects.create_superuser("admin", "admin@example.com", "pw")
     client.force_login(admin_user)
     response = client.post("/admin/feedback/guide/add/", {"content": json.dumps(new_content()), "note": "admin"})

@@ -1,9 +1,13 @@
 """The answers endpoint: shape, validation, who writes what when, consent and the read log."""
 
 import pytest
+from django.db import connection
 
-from offboarding.feedback.models import Answer, ConfidentialAccess, InterviewResponse
-from tests.feedback.conftest import SECRET, SECRET_NOTE, SHARED
+from core import roles
+from offboarding.actions import answers
+from offboarding.feedback.models import Answer, ConfidentialAccess, FollowUpSurvey, InterviewResponse
+from tests.factories import UserFactory
+from tests.feedback.conftest import SECRET, SECRET_NOTE, SHARED, grant_read_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -144,10 +148,6 @@ def test_omitted_fields_stay_unchanged_on_put(answered, org, api):
 
 
 def test_a_manager_who_also_holds_the_hr_permission_still_gets_404(answered, org, api):
-    from core import roles
-    from tests.factories import UserFactory
-    from tests.feedback.conftest import grant_read_answers
-
     UserFactory(username=org.manager.username, groups=[roles.HR])
     grant_read_answers(org.manager)
     manager = type(org.manager).objects.get(pk=org.manager.pk)  # no cached groups or permissions
@@ -156,11 +156,6 @@ def test_a_manager_who_also_holds_the_hr_permission_still_gets_404(answered, org
 
 
 def test_follow_up_answers_reach_the_readers_encrypted_at_rest(answered, org, api):
-    from django.db import connection
-
-    from offboarding.actions import answers
-    from offboarding.feedback.models import FollowUpSurvey
-
     survey = FollowUpSurvey.objects.filter(departure=answered.departure).first()
     answers.follow_up_survey_answer(survey=survey, ratings={"role": 3}, addition=SECRET + "-later")
     with connection.cursor() as cursor:

@@ -6,11 +6,11 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+from offboarding.feedback.guide import guide_install_default
+
 
 def install_default_guide(apps, schema_editor):
     # Data step added by hand after makemigrations: the shipped guide, installed idempotently.
-    from offboarding.feedback.guide import guide_install_default
-
     guide_install_default(guide_model=apps.get_model("feedback", "Guide"))
 
 
