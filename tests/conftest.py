@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -13,24 +12,7 @@ from rest_framework.test import APIClient
 
 from core import roles
 from tests.factories import EmployeeFactory, UserFactory
-
-# CI sets this: a test skipped because a service is absent then fails instead.
-REQUIRE_SERVICES = os.environ.get("OFFBOARDING_REQUIRE_SERVICES", "") not in ("", "0", "false")
-
-
-def service_missing(reason: str):
-    """Skip for a missing service, or fail when CI requires every service."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (OFFBOARDING_REQUIRE_SERVICES is set, so this is a failure)")
-    pytest.skip(reason)
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+from tests.helpers import reachable, service_missing
 
 
 def redis_url() -> str:
@@ -40,7 +22,7 @@ def redis_url() -> str:
 @pytest.fixture
 def redis_available():
     parsed = urlparse(redis_url())
-    if not _reachable(parsed.hostname or "127.0.0.1", parsed.port or 6379):
+    if not reachable(parsed.hostname or "127.0.0.1", parsed.port or 6379):
         service_missing(f"Redis is not reachable at {redis_url()}")
     return redis_url()
 

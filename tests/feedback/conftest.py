@@ -7,22 +7,13 @@ import datetime
 
 import pytest
 from celery.signals import before_task_publish
-from django.contrib.auth.models import Permission
 
 from config.celery import app as celery_app
 from core import roles
 from offboarding.actions import departures as departure_actions
 from offboarding.interviews.models import ExitInterview
 from tests.factories import UserFactory
-
-SECRET = "the-coffee-machine-zebra-7731"  # a sentinel that must never leak
-SECRET_NOTE = "interviewer-private-note-quokka-5519"
-SHARED = "please-tell-my-manager-platypus-2288"
-
-
-def grant_read_answers(user) -> None:
-    app_label, codename = roles.READ_ANSWERS_PERMISSION.split(".")
-    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+from tests.helpers import SECRET, SECRET_NOTE, SHARED, grant_read_answers
 
 
 @pytest.fixture

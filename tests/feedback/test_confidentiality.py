@@ -16,7 +16,7 @@ from offboarding.actions import answers
 from offboarding.actions import departures as departure_actions
 from offboarding.feedback import crypto, selectors
 from offboarding.feedback.models import Answer, FollowUpSurvey
-from tests.feedback.conftest import SECRET, SECRET_NOTE, SHARED
+from tests.helpers import SECRET, SECRET_NOTE, SHARED
 from workflows.outbox.models import ScheduledAction
 from workflows.outbox.tasks import deliver_action, sweep_due_actions
 

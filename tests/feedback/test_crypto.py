@@ -11,7 +11,7 @@ from core import errors
 from offboarding.actions import answers
 from offboarding.feedback import crypto, selectors
 from offboarding.feedback.models import Answer, InterviewResponse
-from tests.feedback.conftest import SECRET, SECRET_NOTE
+from tests.helpers import SECRET, SECRET_NOTE
 
 KEY1 = "1:" + base64.b64encode(b"k" * 32).decode()
 KEY2 = "2:" + base64.b64encode(b"z" * 32).decode()

@@ -6,7 +6,7 @@ import datetime
 import pytest
 import time_machine
 
-from tests.feedback.conftest import SECRET
+from tests.helpers import SECRET
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from core import roles
 from offboarding.actions import answers
 from offboarding.feedback.models import Answer, ConfidentialAccess, FollowUpSurvey, InterviewResponse
 from tests.factories import UserFactory
-from tests.feedback.conftest import SECRET, SECRET_NOTE, SHARED, grant_read_answers
+from tests.helpers import SECRET, SECRET_NOTE, SHARED, grant_read_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,10 +10,9 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from integrations import signing
+from tests.helpers import NOW, signed_headers
 
 # Before the notice dates used here, so every scheduled action lies in the future.
-NOW = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -29,15 +27,6 @@ def default_templates(db):
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def signed_headers(*, secret: str, body: bytes, timestamp: int | None = None) -> dict:
-    """Django test-client keyword headers for a signed request."""
-    ts = str(int(NOW.timestamp()) if timestamp is None else timestamp)
-    return {
-        "HTTP_X_OFFBOARDING_TIMESTAMP": ts,
-        "HTTP_X_OFFBOARDING_SIGNATURE": signing.signature_compute(secret=secret, timestamp=ts, body=body),
-    }
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from offboarding.models import Departure
-from tests.integrations.conftest import signed_headers
+from tests.helpers import race, signed_headers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,24 +24,14 @@ def test_two_deliveries_of_one_event_at_once_start_one_departure(postgres_requir
         }
     ).encode()
     headers = signed_headers(secret="test-secret", body=body)
-    barrier = threading.Barrier(2)
-    answers = []
 
     def deliver():
-        try:
-            barrier.wait(timeout=10)
-            response = APIClient().post(
-                "/api/v1/integrations/hris/generic/events/", data=body, content_type="application/json", **headers
-            )
-            answers.append((response.status_code, response.data["status"]))
-        finally:
-            connection.close()
+        response = APIClient().post(
+            "/api/v1/integrations/hris/generic/events/", data=body, content_type="application/json", **headers
+        )
+        return response.status_code, response.data["status"]
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = race(deliver, deliver)
 
     assert sorted(answers) == [(200, "duplicate"), (200, "processed")]
     assert Departure.objects.count() == 1

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from integrations.inbound.csv_import import ImportRow, departures_import
-from offboarding.models import Departure, DepartureHistory, Employee
+from offboarding.models import Departure, DepartureHistory
+from tests.helpers import make_employees
 from workflows.models import Step, Workflow
 from workflows.outbox.models import ScheduledAction
 
@@ -20,21 +21,6 @@ pytestmark = pytest.mark.django_db
 
 HEADER = "employee_external_id,kind,notice_date,last_working_day,reason"
 URL = "/api/v1/departures/import/"
-
-
-def make_employees(count: int, *, manager=None, prefix="B") -> list[Employee]:
-    return Employee.objects.bulk_create(
-        [
-            Employee(
-                external_id=f"{prefix}{n:05d}",
-                name=f"Bulk {n}",
-                email=f"{prefix.lower()}{n}@example.com",
-                manager=manager,
-                department="Engineering",
-            )  # fmt: skip
-            for n in range(count)
-        ]
-    )
 
 
 def csv_of(*lines: str) -> str:

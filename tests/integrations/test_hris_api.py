@@ -8,7 +8,7 @@ import pytest
 
 from integrations.models import ProcessedEvent
 from offboarding.models import Departure, DepartureHistory, Employee
-from tests.integrations.conftest import NOW
+from tests.helpers import NOW
 from workflows.models import Step
 from workflows.outbox.models import ScheduledAction
 
@@ -71,7 +71,7 @@ def test_a_bad_signature_gets_401_and_changes_nothing(org, hris_post):
 
 
 def test_a_body_changed_after_signing_gets_401(org, api, frozen):
-    from tests.integrations.conftest import signed_headers
+    from tests.helpers import signed_headers
 
     headers = signed_headers(secret="test-secret", body=b'{"id": "evt-1"}')
     response = api().post(

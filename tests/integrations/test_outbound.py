@@ -14,7 +14,7 @@ from integrations.http import post
 from integrations.models import ChatWebhook
 from offboarding.actions import departures as departure_actions
 from offboarding.models import Departure
-from tests.integrations.conftest import signed_headers
+from tests.helpers import signed_headers
 from workflows.models import Step
 from workflows.outbox.delivery import deliver
 from workflows.outbox.models import ActionStatus, ScheduledAction
@@ -400,7 +400,7 @@ def test_the_overdue_sweep_is_on_the_beat_schedule(settings):
 
 def test_a_bulk_start_sends_the_team_one_summary_without_names(org, api, receiver, team_chat, frozen):
     from integrations.inbound.csv_import import ImportRow, departures_import
-    from tests.integrations.test_csv_import import make_employees
+    from tests.helpers import make_employees
 
     people = make_employees(3, manager=org.manager_record)
     rows = [ImportRow(n + 2, p.external_id, "termination", "2026-11-02", "2027-01-29") for n, p in enumerate(people)]

@@ -4,33 +4,18 @@ import threading
 
 import pytest
 from django.db import connections
-from rest_framework.test import APIClient
 
 from offboarding.models import Departure
+from tests.helpers import post_as, race
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_approvals_give_one_200_and_one_409(postgres_required, org, start_departure):
     departure = start_departure()
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
+    url = f"/api/v1/departures/{departure.pk}/approve/"
 
-    def approve(user):
-        try:
-            client = APIClient()
-            client.force_authenticate(user=user)
-            barrier.wait(timeout=10)
-            # Each thread has its own database connection: two real sessions racing for the row.
-            statuses.append(client.post(f"/api/v1/departures/{departure.pk}/approve/", {}, format="json").status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=approve, args=(user,)) for user in (org.manager, org.ceo)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = race(lambda: post_as(org.manager, url), lambda: post_as(org.ceo, url))
 
     assert sorted(statuses) == [200, 409]
     departure.refresh_from_db()

@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from tests.conftest import _reachable, service_missing
+from tests.helpers import point_broker, reachable, service_missing
 from workflows.outbox.models import ScheduledAction
 from workflows.outbox.registry import renderer
 
@@ -164,28 +164,9 @@ def _redis_host_port(url: str) -> tuple[str, int]:
 @pytest.fixture
 def redis_url():
     host, port = _redis_host_port(REDIS_URL)
-    if not _reachable(host, port):
+    if not reachable(host, port):
         service_missing(f"Redis is not reachable at {REDIS_URL}")
     return REDIS_URL
-
-
-def point_broker(url: str) -> None:
-    """Make this process's Celery app publish to `url`."""
-    from config.celery import app
-
-    app.conf.broker_url = url
-    app.conf.broker_transport_options = {
-        "visibility_timeout": 3600,
-        "socket_timeout": 3,
-        "socket_connect_timeout": 2,
-        "max_retries": 1,
-        "interval_start": 0,
-        "interval_step": 0.2,
-        "interval_max": 0.5,
-    }
-    # Forget the cached pools (kombu keeps one per broker URL, so switching back reuses the old one).
-    app._pool = None
-    app.__dict__.pop("amqp", None)
 
 
 @pytest.fixture
@@ -217,7 +198,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_sink):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         service_missing("Worker tests need PostgreSQL (the worker process must see the test database).")
     host, port = _redis_host_port(REDIS_URL)
-    if not _reachable(host, port):
+    if not reachable(host, port):
         service_missing(f"Redis is not reachable at {REDIS_URL}")
     import redis
 
@@ -281,14 +262,3 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_sink):
 def worker(celery_worker_process, broker, smtp):
     """A running worker, this process publishing to its Redis, the SMTP sink emptied."""
     return smtp
-
-
-def wait_until(predicate, *, timeout: float = 30, interval: float = 0.05):
-    """Poll a database condition the worker changes (a row's status has no event to wait on)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")

@@ -7,30 +7,11 @@ import threading
 import pytest
 from django.db import connection
 
+from tests.helpers import race
 from workflows.outbox import delivery
 from workflows.outbox.models import ActionStatus, ScheduledAction
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.smtp]
-
-
-def run_together(call, *, times: int) -> list:
-    """Run call() in `times` threads released at the same moment; their results, in finishing order."""
-    barrier = threading.Barrier(times)
-    results = []
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(call())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
-    return results
 
 
 def test_concurrent_deliveries_send_once(postgres_required, smtp, note_action):
@@ -58,7 +39,7 @@ def test_concurrent_deliveries_send_once(postgres_required, smtp, note_action):
 def test_concurrent_sweeps_claim_each_action_once(postgres_required, note_action):
     for n in range(30):
         note_action(f"c{n}@example.com")
-    claimed: list[list[int]] = run_together(lambda: delivery.claim_due(limit=20), times=3)
+    claimed: list[list[int]] = race(*[lambda: delivery.claim_due(limit=20)] * 3)
 
     every = [i for ids in claimed for i in ids]
     assert len(every) == len(set(every)) == 30
@@ -82,7 +63,7 @@ def test_two_simultaneous_clicks_on_one_approve_link_approve_once(postgres_requi
     )
     url = links.link_url(action="approve", departure_id=departure.pk, user_id=org.manager.pk)
     path = url.removeprefix("http://testserver")
-    statuses = run_together(lambda: Client().post(path).status_code, times=2)
+    statuses = race(*[lambda: Client().post(path).status_code] * 2)
 
     assert sorted(statuses) == [200, 409]
     assert DepartureHistory.objects.filter(departure=departure, transition="approve").count() == 1

@@ -199,7 +199,7 @@ def test_unknown_renderer_fails_with_the_reason(note_action):
 
 def test_enqueue_with_the_broker_down_returns_false_and_keeps_the_row(note_action, closed_port):
     from config.celery import app
-    from tests.outbox.conftest import point_broker
+    from tests.helpers import point_broker
 
     previous = app.conf.broker_url
     point_broker(f"redis://127.0.0.1:{closed_port}/12")
@@ -213,7 +213,7 @@ def test_enqueue_with_the_broker_down_returns_false_and_keeps_the_row(note_actio
 
 def test_sweep_with_the_broker_down_hands_the_claims_back(note_action, closed_port):
     from config.celery import app
-    from tests.outbox.conftest import point_broker
+    from tests.helpers import point_broker
 
     previous = app.conf.broker_url
     point_broker(f"redis://127.0.0.1:{closed_port}/12")
@@ -286,7 +286,7 @@ def test_renderer_error_counts_as_a_failed_attempt(note_action):
 
 def test_one_sweep_takes_batch_after_batch(note_action, monkeypatch):
     from config.celery import app
-    from tests.outbox.conftest import point_broker
+    from tests.helpers import point_broker
 
     monkeypatch.setattr(delivery, "SWEEP_BATCH", 3)
     for n in range(7):

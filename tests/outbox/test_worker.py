@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from offboarding.actions import departures as departure_actions
-from tests.outbox.conftest import point_broker, wait_until
+from tests.helpers import point_broker, wait_until
 from workflows.outbox import queue, tasks
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 

@@ -1,35 +1,15 @@
 """Racing approvals of the manager's approval step: one approval, one clear conflict (PostgreSQL)."""
 
-import threading
-
 import pytest
-from django.db import connections
-from rest_framework.test import APIClient
 
 from offboarding.models import Departure
+from tests.helpers import post_as, race
 from workflows.models import Step, StepHistory
 from workflows.services import templates_install_defaults
 
 
 def _race(calls) -> list[int]:
-    barrier = threading.Barrier(len(calls))
-    statuses: list[int] = []
-
-    def run(user, url):
-        try:
-            client = APIClient()
-            client.force_authenticate(user=user)
-            barrier.wait(timeout=10)
-            statuses.append(client.post(url, {}, format="json").status_code)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return sorted(statuses)
+    return sorted(race(*(lambda user=user, url=url: post_as(user, url) for user, url in calls)))
 
 
 @pytest.mark.postgres
