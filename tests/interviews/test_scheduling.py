@@ -6,7 +6,6 @@ import pytest
 
 from core import errors
 from offboarding.actions import interviews as interview_actions
-from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureHistory, DepartureState, InterviewOutcome
 from tests.factories import UserFactory
@@ -44,20 +43,6 @@ def test_scheduling_writes_invites_and_reminders_to_the_outbox(schedule):
         datetime.datetime(2026, 12, 3, 15, 30, tzinfo=UTC),
         datetime.datetime(2026, 12, 3, 15, 30, tzinfo=UTC),
     ]
-
-
-def test_a_day_ahead_reminder_for_a_monday_goes_out_on_friday():
-    hours = slot_finder.WorkingHours("Europe/Stockholm", datetime.time(9), datetime.time(17), "SE")
-    monday = datetime.datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
-    assert interview_actions.reminder_due(monday, 24, hours) == datetime.datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
-    assert interview_actions.reminder_due(monday, 1, hours) == datetime.datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-
-
-def test_reminders_follow_the_recipients_own_working_hours():
-    new_york = slot_finder.WorkingHours("America/New_York", datetime.time(9), datetime.time(17), "US")
-    start = datetime.datetime(2026, 12, 8, 14, 0, tzinfo=UTC)  # 09:00 in New York
-    # An hour before is 08:00 there: the reminder goes at 16:30 New York time the day before.
-    assert interview_actions.reminder_due(start, 1, new_york) == datetime.datetime(2026, 12, 7, 21, 30, tzinfo=UTC)
 
 
 def test_scheduling_writes_the_audit_trail(schedule, departure):
