@@ -3,12 +3,15 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from core import errors
+from offboarding.actions import departures as departure_actions
 from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureHistory, DepartureState, InterviewOutcome
 from tests.factories import UserFactory
+from workflows.models import StepState
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 
 pytestmark = pytest.mark.django_db
@@ -192,8 +195,6 @@ def test_no_show_records_the_outcome_and_allows_a_reschedule(schedule, departure
 
 
 def test_cancelling_the_departure_cancels_the_interview(schedule, departure, org):
-    from offboarding.actions import departures as departure_actions
-
     interview = schedule()
     departure_actions.departure_cancel(departure=departure, actor=org.hr)
     interview.refresh_from_db()
@@ -242,24 +243,18 @@ def test_reassign_cancels_for_the_old_interviewer_and_invites_the_new(schedule, 
 
 
 def test_interview_model_keeps_one_active_per_departure(schedule, departure, org):
-    from django.db import IntegrityError, transaction
-
     schedule()
     with pytest.raises(IntegrityError), transaction.atomic():
         ExitInterview.objects.create(departure=departure, interviewer=org.hr)
 
 
 def test_hold_finishes_the_workflows_interview_step(schedule, org, workflow):
-    from workflows.models import StepState
-
     interview = schedule()
     interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     assert set(workflow.steps.filter(kind="interview").values_list("state", flat=True)) == {StepState.DONE}
 
 
 def test_decline_skips_the_workflows_interview_step(schedule, org, workflow):
-    from workflows.models import StepState
-
     interview = schedule()
     interview_actions.exit_interview_decline(interview=interview, actor=org.employee)
     assert set(workflow.steps.filter(kind="interview").values_list("state", flat=True)) == {StepState.SKIPPED}
