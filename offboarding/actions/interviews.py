@@ -1,8 +1,8 @@
 """Writes for exit interviews: scheduling and its life cycle, wired to the departure, with invites,
 cancellations and reminders written to the outbox in the same transaction as the state change.
 
-Lock order is always the departure first, then the interview, so concurrent actions queue instead of
-deadlocking; the departure's own transitions go through offboarding.services.departure_transition.
+Locks come from offboarding.transitions in its fixed order (departure, interview, interviewer), so
+concurrent actions queue instead of deadlocking; the outbox rows from offboarding.notifications.interviews.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import datetime
 import hashlib
 import secrets
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
 from core import errors, roles
+from integrations.calendar import CalendarParseError, parse_reply
 from offboarding import access, transitions
 from offboarding.actions import references as reference_actions
 from offboarding.interviews import selectors
@@ -31,11 +30,10 @@ from offboarding.interviews.models import (
     PartStat,
 )
 from offboarding.models import Departure, DepartureState, InterviewOutcome
-from workflows.business_time import is_business_day
-from workflows.outbox import services as outbox
-from workflows.outbox.models import ActionKind
+from offboarding.notifications import interviews as notices
+from offboarding.people import user_email
+from workflows import services as workflow_services
 
-REMINDER_HOURS = (24, 1)
 # Who may run each action on an interview (roles from selectors.caller_roles).
 ACTION_ROLES = {
     "reschedule": {"hr", "interviewer", "employee"},
@@ -49,43 +47,11 @@ ACTION_ROLES = {
 }
 
 
-# --- people and addresses
-
-
-def user_email(user) -> str:
-    employee = roles.employee_of(user)
-    return (employee.email if employee is not None else "") or user.email
-
-
-def user_language(user) -> str:
-    employee = roles.employee_of(user)
-    return employee.language if employee is not None else settings.LANGUAGE_CODE
-
-
-def group_key(interview: ExitInterview) -> str:
-    return f"interview:{interview.pk}"
-
-
 def _require(interview: ExitInterview, actor, action: str) -> set[str]:
     found = selectors.caller_roles(interview=interview, user=actor)
     if not found & ACTION_ROLES[action]:
         raise errors.PermissionDenied(f"You may not {action.replace('_', ' ')} this interview.")
     return found
-
-
-def _lock(interview: ExitInterview) -> ExitInterview:
-    transitions.departure_lock(interview.departure_id)
-    return (
-        ExitInterview.objects.select_for_update()
-        .select_related("departure", "departure__employee", "interviewer")
-        .get(pk=interview.pk)
-    )
-
-
-def _lock_interviewer(user) -> None:
-    """Serialise bookings per interviewer: a concurrent booking waits here, then sees the other's interview
-    among the busy times instead of taking the same slot. Always the last lock taken."""
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
 
 
 def _can(interview: ExitInterview, name: str) -> None:
@@ -124,118 +90,6 @@ def _departure(interview: ExitInterview, name: str, actor, **kwargs) -> Departur
     )
     interview.departure = departure
     return departure
-
-
-# --- outbox: invites, cancellations, reminders
-
-
-def _recipients(interview: ExitInterview) -> list[tuple[str, str]]:
-    return [("employee", interview.departure.employee.email), ("interviewer", user_email(interview.interviewer))]
-
-
-def _invites_schedule(interview: ExitInterview, *, only: tuple[str, ...] = ()) -> None:
-    now = timezone.now()
-    for to, address in _recipients(interview):
-        if only and to not in only:
-            continue
-        outbox.action_schedule(
-            kind=ActionKind.INVITE,
-            handler="interview_invite",
-            recipient=address,
-            due_at=now,
-            key=f"{group_key(interview)}:s{interview.sequence}:invite:{to}",
-            group=group_key(interview),
-            payload={"interview": interview.pk, "sequence": interview.sequence, "to": to},
-        )
-
-
-def _cancel_schedule(interview: ExitInterview, *, user=None) -> None:
-    """METHOD:CANCEL at the current (already bumped) SEQUENCE, to both attendees or to one former one."""
-    now = timezone.now()
-    targets = (
-        [(f"user{user.pk}", user_email(user), {"user": user.pk})]
-        if user is not None
-        else [(to, address, {}) for to, address in _recipients(interview)]
-    )
-    for to, address, extra in targets:
-        outbox.action_schedule(
-            kind=ActionKind.CANCEL,
-            handler="interview_cancel",
-            recipient=address,
-            due_at=now,
-            key=f"{group_key(interview)}:s{interview.sequence}:cancel:{to}",
-            group=group_key(interview),
-            payload={"interview": interview.pk, "sequence": interview.sequence, "to": to, **extra},
-        )
-
-
-# A reminder moved into working hours goes out no later than this before the working day ends.
-LAST_SENDING_SLOT = datetime.timedelta(minutes=30)
-
-
-def reminder_due(start: datetime.datetime, hours: int, hours_of: slot_finder.WorkingHours) -> datetime.datetime:
-    """`hours` before the start, or, when that falls outside the recipient's working hours or on a day off,
-    the latest working moment before it (so a meeting at 09:00 gets its "1 hour" reminder the afternoon
-    before, and nobody is mailed at night or on a weekend)."""
-    wished = (start - datetime.timedelta(hours=hours)).astimezone(hours_of.tzinfo)
-    day = wished.date()
-    for _ in range(60):
-        if is_business_day(day, hours_of.country):
-            opens = datetime.datetime.combine(day, hours_of.starts, tzinfo=hours_of.tzinfo)
-            closes = datetime.datetime.combine(day, hours_of.ends, tzinfo=hours_of.tzinfo)
-            if opens <= wished < closes:
-                return wished.astimezone(datetime.UTC)
-            if wished >= closes:
-                return max(opens, closes - LAST_SENDING_SLOT).astimezone(datetime.UTC)
-        day -= datetime.timedelta(days=1)
-        wished = datetime.datetime.combine(day, datetime.time(23, 59), tzinfo=hours_of.tzinfo)
-    return (start - datetime.timedelta(hours=hours)).astimezone(datetime.UTC)
-
-
-def _reminders_schedule(interview: ExitInterview) -> None:
-    now = timezone.now()
-    hours_of = {
-        "employee": slot_finder.hours_of_employee(interview.departure.employee),
-        "interviewer": slot_finder.hours_of_user(interview.interviewer),
-    }
-    for to, address in _recipients(interview):
-        for hours in REMINDER_HOURS:
-            due = reminder_due(interview.start, hours, hours_of[to])
-            if due <= now:
-                continue
-            outbox.action_schedule(
-                kind=ActionKind.REMINDER,
-                handler="interview_reminder",
-                recipient=address,
-                due_at=due,
-                key=f"{group_key(interview)}:s{interview.sequence}:reminder{hours}h:{to}",
-                group=group_key(interview),
-                payload={"interview": interview.pk, "sequence": interview.sequence, "to": to, "hours": hours},
-            )
-
-
-def _pending_cancel(interview: ExitInterview) -> None:
-    """Drop invites and reminders not yet sent: they belong to a time that no longer holds."""
-    outbox.actions_cancel(group=group_key(interview), kinds=[ActionKind.INVITE, ActionKind.REMINDER])
-
-
-def _notify_change_request(interview: ExitInterview, reply: AttendeeReply) -> None:
-    """Tell the interviewer and the HR person who scheduled that another time was asked for."""
-    targets = {interview.interviewer.pk: interview.interviewer}
-    if interview.created_by_id and interview.created_by_id != interview.interviewer_id:
-        targets[interview.created_by_id] = interview.created_by
-    for user in targets.values():
-        if reply.attendee_email and user_email(user).lower() == reply.attendee_email.lower():
-            continue
-        outbox.action_schedule(
-            kind=ActionKind.NOTIFICATION,
-            handler="interview_change_requested",
-            recipient=user_email(user),
-            due_at=timezone.now(),
-            key=f"{group_key(interview)}:reply{reply.pk}:notify:user{user.pk}",
-            group=group_key(interview),
-            payload={"interview": interview.pk, "reply": reply.pk, "user": user.pk},
-        )
 
 
 # --- interviewer choice
@@ -320,7 +174,7 @@ def exit_interview_schedule(
             chosen = _validated_interviewer(departure=locked, user=interviewer)
         else:
             chosen = interviewer_choose(departure=locked)
-        _lock_interviewer(chosen)
+        transitions.interviewer_lock(chosen)
         if start is None:
             free = selectors.slots_for(departure=locked, interviewer=chosen, duration=duration, limit=1)
             if not free:
@@ -365,8 +219,8 @@ def exit_interview_schedule(
         )
         _run(interview, "schedule", actor)
         _departure(interview, "schedule_interview", actor)
-        _invites_schedule(interview)
-        _reminders_schedule(interview)
+        notices.interview_invites_schedule(interview=interview)
+        notices.interview_reminders_schedule(interview=interview)
     return interview
 
 
@@ -377,9 +231,9 @@ def exit_interview_reschedule(
     The employee may only pick one of the proposed slots."""
     found = _require(interview, actor, "reschedule")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         _can(interview, "reschedule")
-        _lock_interviewer(interview.interviewer)
+        transitions.interviewer_lock(interview.interviewer)
         duration = duration or (interview.end - interview.start if interview.start else slot_finder.default_duration())
         start, end = _validated_start(
             interview_or_none=interview,
@@ -389,14 +243,14 @@ def exit_interview_reschedule(
             duration=duration,
             must_be_offered=not found & {"hr", "interviewer"},
         )
-        _pending_cancel(interview)
+        notices.interview_pending_messages_cancel(interview=interview)
         interview.start, interview.end = start, end
         interview.sequence += 1
         # A new time needs new answers from both attendees.
         interview.employee_partstat = interview.interviewer_partstat = PartStat.NEEDS_ACTION
         _run(interview, "reschedule", actor)
-        _invites_schedule(interview)
-        _reminders_schedule(interview)
+        notices.interview_invites_schedule(interview=interview)
+        notices.interview_reminders_schedule(interview=interview)
     return interview
 
 
@@ -404,13 +258,13 @@ def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> 
     """HR hands the interview to another interviewer: the old one gets a CANCEL, both attendees the update."""
     _require(interview, actor, "reassign")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         if interview.state not in (InterviewState.PROPOSED, InterviewState.SCHEDULED):
             raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot change interviewer.")
         _validated_interviewer(departure=interview.departure, user=interviewer)
         if interviewer.pk == interview.interviewer_id:
             return interview
-        _lock_interviewer(interviewer)
+        transitions.interviewer_lock(interviewer)
         if interview.start is not None:
             for busy_start, busy_end in selectors.interviewer_busy(user=interviewer, exclude=[interview.pk]):
                 if busy_start < interview.end and interview.start < busy_end:
@@ -418,7 +272,7 @@ def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> 
                         fields={"interviewer": ["This interviewer has another interview at that time."]}
                     )
         previous = interview.interviewer
-        _pending_cancel(interview)
+        notices.interview_pending_messages_cancel(interview=interview)
         interview.interviewer = interviewer
         interview.interviewer_partstat = PartStat.NEEDS_ACTION
         interview.sequence += 1
@@ -433,9 +287,9 @@ def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> 
             subject="interview",
         )
         if interview.start is not None:
-            _cancel_schedule(interview, user=previous)
-            _invites_schedule(interview)
-            _reminders_schedule(interview)
+            notices.interview_cancels_schedule(interview=interview, former_interviewer=previous)
+            notices.interview_invites_schedule(interview=interview)
+            notices.interview_reminders_schedule(interview=interview)
     return interview
 
 
@@ -443,12 +297,12 @@ def _withdraw(interview: ExitInterview, name: str, actor, note: str = "") -> Non
     """Cancel or decline: SEQUENCE+1 and METHOD:CANCEL when invites went out; pending reminders dropped."""
     had_meeting = interview.start is not None and interview.state in (InterviewState.SCHEDULED, InterviewState.NO_SHOW)
     _can(interview, name)
-    _pending_cancel(interview)
+    notices.interview_pending_messages_cancel(interview=interview)
     if had_meeting:
         interview.sequence += 1
     _run(interview, name, actor, note)
     if had_meeting:
-        _cancel_schedule(interview)
+        notices.interview_cancels_schedule(interview=interview)
 
 
 def exit_interview_cancel(*, interview: ExitInterview, actor) -> ExitInterview:
@@ -456,7 +310,7 @@ def exit_interview_cancel(*, interview: ExitInterview, actor) -> ExitInterview:
     another interview can be scheduled."""
     _require(interview, actor, "cancel")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         _withdraw(interview, "cancel", actor)
         if interview.departure.state == DepartureState.INTERVIEW_SCHEDULED:
             _departure(interview, "unschedule_interview", actor)
@@ -465,12 +319,12 @@ def exit_interview_cancel(*, interview: ExitInterview, actor) -> ExitInterview:
 
 def exit_interview_cancel_for_departure(*, departure: Departure, actor) -> ExitInterview | None:
     """The departure was cancelled: cancel its active interview and send METHOD:CANCEL. Called by
-    offboarding.services.departure_cancel inside its transaction."""
+    offboarding.actions.departures.departure_cancel inside its transaction."""
     active = ExitInterview.objects.filter(departure=departure, state__in=ACTIVE_STATES).first()
     if active is None:
         return None
     with transaction.atomic():
-        interview = _lock(active)
+        interview = transitions.interview_lock(active)
         _withdraw(interview, "cancel", actor, "The departure was cancelled.")
     return interview
 
@@ -478,16 +332,16 @@ def exit_interview_cancel_for_departure(*, departure: Departure, actor) -> ExitI
 def exit_interview_last_day_changed(*, departure: Departure, actor) -> ExitInterview | None:
     """The last working day moved: an interview that no longer falls before it (interviews are never on
     the last day) moves to the first free slot of the new window, or is called off when there is none so
-    HR can agree a time. Called by offboarding.services.departure_update inside its transaction."""
+    HR can agree a time. Called by offboarding.actions.departures.departure_update inside its transaction."""
     active = ExitInterview.objects.filter(departure=departure, state=InterviewState.SCHEDULED).first()
     if active is None or active.start is None:
         return None
     with transaction.atomic():
-        interview = _lock(active)
+        interview = transitions.interview_lock(active)
         local_day = interview.start.astimezone(interview.departure.employee.tzinfo).date()
         if local_day < interview.departure.last_working_day:
             return interview
-        _lock_interviewer(interview.interviewer)
+        transitions.interviewer_lock(interview.interviewer)
         duration = interview.end - interview.start
         free = selectors.slots_for(
             departure=interview.departure,
@@ -501,21 +355,19 @@ def exit_interview_last_day_changed(*, departure: Departure, actor) -> ExitInter
             if interview.departure.state == DepartureState.INTERVIEW_SCHEDULED:
                 _departure(interview, "unschedule_interview", actor)
             return interview
-        _pending_cancel(interview)
+        notices.interview_pending_messages_cancel(interview=interview)
         interview.start, interview.end = free[0]
         interview.sequence += 1
         interview.employee_partstat = interview.interviewer_partstat = PartStat.NEEDS_ACTION
         _run(interview, "reschedule", actor, "The last working day moved; the interview moved with it.")
-        _invites_schedule(interview)
-        _reminders_schedule(interview)
+        notices.interview_invites_schedule(interview=interview)
+        notices.interview_reminders_schedule(interview=interview)
     return interview
 
 
 def _finish_workflow_step(departure: Departure, actor, *, state: str) -> None:
     if departure.workflow_id is None:
         return
-    from workflows import services as workflow_services
-
     workflow_services.steps_finish_by_kind(
         workflow=departure.workflow, kind="interview", actor=actor, note="Exit interview finished.", state=state
     )
@@ -526,9 +378,9 @@ def exit_interview_hold(*, interview: ExitInterview, actor) -> ExitInterview:
     (outcome held), the workflow's interview step is done, and a reference is offered when policy allows."""
     _require(interview, actor, "hold")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         _can(interview, "hold")
-        _pending_cancel(interview)
+        notices.interview_pending_messages_cancel(interview=interview)
         _run(interview, "hold", actor)
         departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.HELD)
         _finish_workflow_step(departure, actor, state="done")
@@ -541,19 +393,11 @@ def exit_interview_decline(*, interview: ExitInterview, actor) -> ExitInterview:
     outcome declined, the written questionnaire is offered, and a reference when policy allows."""
     _require(interview, actor, "decline")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         _withdraw(interview, "decline", actor)
         departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.DECLINED)
         _finish_workflow_step(departure, actor, state="skipped")
-        outbox.action_schedule(
-            kind=ActionKind.NOTIFICATION,
-            handler="interview_questionnaire_offer",
-            recipient=departure.employee.email,
-            due_at=timezone.now(),
-            key=f"{group_key(interview)}:questionnaire",
-            group=group_key(interview),
-            payload={"interview": interview.pk},
-        )
+        notices.interview_questionnaire_offer_schedule(interview=interview)
         reference_actions.reference_offer_if_allowed(departure=departure, interview=interview, actor=actor)
     return interview
 
@@ -562,7 +406,7 @@ def exit_interview_close(*, interview: ExitInterview, actor) -> ExitInterview:
     """The interviewer (or HR) closes a held interview once the notes are done."""
     _require(interview, actor, "close")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         _run(interview, "close", actor)
     return interview
 
@@ -572,9 +416,9 @@ def exit_interview_no_show(*, interview: ExitInterview, actor) -> ExitInterview:
     interview can be rescheduled (or cancelled, or declined)."""
     _require(interview, actor, "no_show")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         _can(interview, "no_show")
-        _pending_cancel(interview)
+        notices.interview_pending_messages_cancel(interview=interview)
         _run(interview, "no_show", actor)
         departure = interview.departure
         departure.interview_outcome = InterviewOutcome.NO_SHOW
@@ -586,7 +430,7 @@ def exit_interview_request_other_time(*, interview: ExitInterview, actor, note: 
     """The employee asks for another time; HR and the interviewer are notified (the note stays in the app)."""
     _require(interview, actor, "request_other_time")
     with transaction.atomic():
-        interview = _lock(interview)
+        interview = transitions.interview_lock(interview)
         if interview.state not in (InterviewState.PROPOSED, InterviewState.SCHEDULED, InterviewState.NO_SHOW):
             raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot be moved.")
         reply = AttendeeReply.objects.create(
@@ -597,7 +441,7 @@ def exit_interview_request_other_time(*, interview: ExitInterview, actor, note: 
             note=note,
             applied=True,
         )
-        _notify_change_request(interview, reply)
+        notices.interview_change_request_notices_schedule(interview=interview, reply=reply)
     return reply
 
 
@@ -648,8 +492,6 @@ def exit_interview_record_reply(*, data: bytes | str) -> AttendeeReply:
     """Record an attendee's REPLY (their PARTSTAT) or COUNTER (a proposed new time, for HR or the interviewer
     to accept by rescheduling). Matched on UID and attendee address; a reply to an older SEQUENCE, or to an
     interview no longer scheduled, is kept but not applied. Nothing waits on these."""
-    from integrations.calendar import CalendarParseError, parse_reply
-
     try:
         reply = parse_reply(data)
     except CalendarParseError as exc:
@@ -658,7 +500,7 @@ def exit_interview_record_reply(*, data: bytes | str) -> AttendeeReply:
         found = ExitInterview.objects.filter(uid=reply.uid).values_list("pk", "departure_id").first()
         if found is None:
             raise errors.NotFound("No interview has this UID.")
-        interview = _lock(ExitInterview(pk=found[0], departure_id=found[1]))
+        interview = transitions.interview_lock(ExitInterview(pk=found[0], departure_id=found[1]))
         employee = interview.departure.employee
         if reply.attendee_email in {employee.email.lower(), (employee.personal_email or "").lower()} - {""}:
             who = "employee"
@@ -683,7 +525,7 @@ def exit_interview_record_reply(*, data: bytes | str) -> AttendeeReply:
             setattr(interview, f"{who}_partstat", reply.partstat)
             interview.save(update_fields=[f"{who}_partstat", "updated_at"])
         elif reply.method == "COUNTER":
-            _notify_change_request(interview, record)
+            notices.interview_change_request_notices_schedule(interview=interview, reply=record)
     return record
 
 

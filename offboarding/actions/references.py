@@ -11,11 +11,10 @@ from offboarding import access, transitions
 from offboarding.interviews import references
 from offboarding.interviews.models import ExitInterview, ReferenceOffer, ReferenceState
 from offboarding.models import Departure, DepartureState
+from offboarding.notifications import references as notices
 from workflows import services as workflow_services
 from workflows.business_time import add_business_days
 from workflows.models import Step, StepState
-from workflows.outbox import services as outbox
-from workflows.outbox.models import ActionKind
 
 
 def reference_offer_make(*, departure: Departure, actor, interview: ExitInterview | None = None) -> ReferenceOffer:
@@ -31,15 +30,7 @@ def reference_offer_make(*, departure: Departure, actor, interview: ExitIntervie
                 actor=actor,
                 subject="reference",
             )
-            outbox.action_schedule(
-                kind=ActionKind.REFERENCE_OFFER,
-                handler="reference_offer",
-                recipient=references.employee_address(departure),
-                due_at=timezone.now(),
-                key=f"{references._group(offer)}:offer",
-                group=references._group(offer),
-                payload={"reference": offer.pk},
-            )
+            notices.reference_offer_message_schedule(offer=offer)
     return offer
 
 
@@ -87,10 +78,10 @@ def reference_offer_accept(*, offer: ReferenceOffer, actor=None) -> ReferenceOff
     """The employee accepts (from the signed link, actor None, or the API as themself): the manager gets a
     "write reference" step due in five business days, and a request by email."""
     with transaction.atomic():
-        departure = transitions.departure_lock(offer.departure_id)
+        departure, offer = transitions.reference_offer_lock(offer)
+        offer.departure = departure  # the locked row and its employee, for the outbox rows
         if actor is not None and not access.is_subject(departure, actor):
             raise errors.PermissionDenied("Only the employee may accept their reference offer.")
-        offer = ReferenceOffer.objects.select_for_update().get(pk=offer.pk)
         if offer.state != ReferenceState.OFFERED:
             raise errors.Conflict("This reference offer was already accepted.", code=errors.ErrorCode.ALREADY_ACCEPTED)
         if departure.state == DepartureState.CANCELLED:
@@ -108,17 +99,7 @@ def reference_offer_accept(*, offer: ReferenceOffer, actor=None) -> ReferenceOff
             actor=actor,
             subject="reference",
         )
-        manager = departure.employee.manager
-        if manager is not None:
-            outbox.action_schedule(
-                kind=ActionKind.NOTIFICATION,
-                handler="reference_request",
-                recipient=manager.email,
-                due_at=timezone.now(),
-                key=f"{references._group(offer)}:request",
-                group=references._group(offer),
-                payload={"reference": offer.pk},
-            )
+        notices.reference_request_message_schedule(offer=offer)
     return offer
 
 
@@ -131,8 +112,8 @@ def reference_submit(*, offer: ReferenceOffer, actor, text: str) -> ReferenceOff
     if not text:
         raise errors.InvalidInput(fields={"text": ["Write the reference."]})
     with transaction.atomic():
-        departure = transitions.departure_lock(offer.departure_id)
-        offer = ReferenceOffer.objects.select_for_update().get(pk=offer.pk)
+        departure, offer = transitions.reference_offer_lock(offer)
+        offer.departure = departure  # the locked row and its employee, for the outbox rows
         if offer.state != ReferenceState.ACCEPTED:
             raise errors.TransitionNotAllowed(f"A reference in state '{offer.state}' cannot be submitted.")
         offer.text = text
@@ -147,16 +128,7 @@ def reference_submit(*, offer: ReferenceOffer, actor, text: str) -> ReferenceOff
             actor=actor,
             subject="reference",
         )
-        employee = departure.employee
-        outbox.action_schedule(
-            kind=ActionKind.NOTIFICATION,
-            handler="reference_delivery",
-            recipient=employee.personal_email or employee.email,
-            due_at=timezone.now(),
-            key=f"{references._group(offer)}:delivery",
-            group=references._group(offer),
-            payload={"reference": offer.pk},
-        )
+        notices.reference_delivery_message_schedule(offer=offer)
         if offer.step_id is not None and offer.step.is_open:
             workflow_services.step_transition(step=offer.step, name="close", actor=actor, note="Reference delivered.")
     return offer

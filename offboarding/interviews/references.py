@@ -27,10 +27,6 @@ def reference_policy_allows(*, departure: Departure, interview: ExitInterview | 
     return departure.kind in DEFAULT_KINDS and departure.rehire_eligible is True
 
 
-def _group(offer: ReferenceOffer) -> str:
-    return f"reference:{offer.pk}"
-
-
 def employee_address(departure: Departure) -> str:
     """Work email while employed; the personal address after the last day (else the work one)."""
     employee = departure.employee

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from core import errors, roles
 from offboarding import access
 from offboarding.interviews import slots as slot_finder
-from offboarding.interviews.models import ACTIVE_STATES, ExitInterview, InterviewState
+from offboarding.interviews.models import ACTIVE_STATES, AttendeeReply, CalendarFeed, ExitInterview, InterviewState
 
 # What a caller sees of an interview: everything a participant needs, or only that it exists and its state.
 FULL = "full"
@@ -79,10 +79,6 @@ def exit_interview_list(*, user, state: list[str] | None = None) -> QuerySet[Exi
     if state:
         qs = qs.filter(state__in=state)
     return qs.prefetch_related("replies").order_by("start", "id")
-
-
-def exit_interview_active_for(*, departure) -> ExitInterview | None:
-    return _interviews().filter(departure=departure, state__in=ACTIVE_STATES).first()
 
 
 def exit_interview_latest_for(*, departure) -> ExitInterview | None:
@@ -158,8 +154,6 @@ def interviews_for_feed(*, user) -> QuerySet[ExitInterview]:
 def counter_proposals(*, interview: ExitInterview) -> list:
     """Open proposals of another time for the current SEQUENCE (COUNTERs and the employee's requests).
     Reads interview.replies.all(), so a list prefetching `replies` costs no query per interview."""
-    from offboarding.interviews.models import AttendeeReply
-
     methods = {AttendeeReply.Method.COUNTER, AttendeeReply.Method.OTHER_TIME}
     found = [
         reply
@@ -170,6 +164,4 @@ def counter_proposals(*, interview: ExitInterview) -> list:
 
 
 def calendar_feed_active(*, user) -> bool:
-    from offboarding.interviews.models import CalendarFeed
-
     return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).exists()

@@ -3,4 +3,4 @@
 Importing the package registers every renderer and the step-reminder planner (offboarding.apps).
 """
 
-from offboarding.notifications import departures, feedback, interviews, outbound, steps  # noqa: F401
+from offboarding.notifications import departures, feedback, interviews, outbound, references, steps  # noqa: F401

@@ -1,9 +1,8 @@
-"""Outbox renderers for the exit interview and references: invites and cancellations (iTIP email),
-reminders, change requests, the questionnaire offer, and the reference offer, request and delivery.
+"""Outbox rows for the exit interview (invites and cancellations as iTIP email, reminders, change requests,
+the questionnaire offer) and their renderers. Nothing confidential goes into any of these messages.
 
 Each renderer reloads what the payload's ids point at and returns None when the message no longer
 applies (an invite for a SEQUENCE that was superseded, a reminder for a cancelled interview).
-Nothing confidential goes into any of these messages.
 """
 
 from __future__ import annotations
@@ -13,17 +12,153 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from integrations import calendar
 from integrations.email import render_message
-from offboarding.actions.interviews import user_email, user_language
-from offboarding.interviews import references
-from offboarding.interviews.models import ExitInterview, InterviewState, ReferenceOffer, ReferenceState
-from offboarding.interviews.slots import hours_of_employee, hours_of_user
-from offboarding.models import DepartureState
+from offboarding.interviews.models import AttendeeReply, ExitInterview, InterviewState
+from offboarding.interviews.slots import WorkingHours, hours_of_employee, hours_of_user
+from offboarding.people import display_name, user_email, user_language
+from workflows.business_time import is_business_day
+from workflows.outbox import services as outbox
+from workflows.outbox.models import ActionKind
 from workflows.outbox.registry import renderer
 
 SUMMARY = {"en": "Exit interview", "sv": "Exitsamtal"}
+REMINDER_HOURS = (24, 1)
+# A reminder moved into working hours goes out no later than this before the working day ends.
+LAST_SENDING_SLOT = datetime.timedelta(minutes=30)
+
+
+# --- row builders, called by offboarding.actions.interviews in the action's transaction
+
+
+def interview_group(interview: ExitInterview) -> str:
+    """The outbox group of every message about this interview."""
+    return f"interview:{interview.pk}"
+
+
+def interview_recipients(interview: ExitInterview) -> list[tuple[str, str]]:
+    """(who, address) of both attendees: the employee and the interviewer."""
+    return [("employee", interview.departure.employee.email), ("interviewer", user_email(interview.interviewer))]
+
+
+def interview_invites_schedule(*, interview: ExitInterview) -> None:
+    """METHOD:REQUEST at the current SEQUENCE to both attendees, due now."""
+    now = timezone.now()
+    for to, address in interview_recipients(interview):
+        outbox.action_schedule(
+            kind=ActionKind.INVITE,
+            handler="interview_invite",
+            recipient=address,
+            due_at=now,
+            key=f"{interview_group(interview)}:s{interview.sequence}:invite:{to}",
+            group=interview_group(interview),
+            payload={"interview": interview.pk, "sequence": interview.sequence, "to": to},
+        )
+
+
+def interview_cancels_schedule(*, interview: ExitInterview, former_interviewer=None) -> None:
+    """METHOD:CANCEL at the current (already bumped) SEQUENCE, to both attendees or to one former one."""
+    now = timezone.now()
+    user = former_interviewer
+    targets = (
+        [(f"user{user.pk}", user_email(user), {"user": user.pk})]
+        if user is not None
+        else [(to, address, {}) for to, address in interview_recipients(interview)]
+    )
+    for to, address, extra in targets:
+        outbox.action_schedule(
+            kind=ActionKind.CANCEL,
+            handler="interview_cancel",
+            recipient=address,
+            due_at=now,
+            key=f"{interview_group(interview)}:s{interview.sequence}:cancel:{to}",
+            group=interview_group(interview),
+            payload={"interview": interview.pk, "sequence": interview.sequence, "to": to, **extra},
+        )
+
+
+def interview_reminder_due(start: datetime.datetime, hours: int, hours_of: WorkingHours) -> datetime.datetime:
+    """`hours` before the start, or, when that falls outside the recipient's working hours or on a day off,
+    the latest working moment before it (so a meeting at 09:00 gets its "1 hour" reminder the afternoon
+    before, and nobody is mailed at night or on a weekend)."""
+    wished = (start - datetime.timedelta(hours=hours)).astimezone(hours_of.tzinfo)
+    day = wished.date()
+    for _ in range(60):
+        if is_business_day(day, hours_of.country):
+            opens = datetime.datetime.combine(day, hours_of.starts, tzinfo=hours_of.tzinfo)
+            closes = datetime.datetime.combine(day, hours_of.ends, tzinfo=hours_of.tzinfo)
+            if opens <= wished < closes:
+                return wished.astimezone(datetime.UTC)
+            if wished >= closes:
+                return max(opens, closes - LAST_SENDING_SLOT).astimezone(datetime.UTC)
+        day -= datetime.timedelta(days=1)
+        wished = datetime.datetime.combine(day, datetime.time(23, 59), tzinfo=hours_of.tzinfo)
+    return (start - datetime.timedelta(hours=hours)).astimezone(datetime.UTC)
+
+
+def interview_reminders_schedule(*, interview: ExitInterview) -> None:
+    """Our own reminder emails (not VALARMs) 24 h and 1 h before, in each attendee's working hours."""
+    now = timezone.now()
+    hours_of = {
+        "employee": hours_of_employee(interview.departure.employee),
+        "interviewer": hours_of_user(interview.interviewer),
+    }
+    for to, address in interview_recipients(interview):
+        for hours in REMINDER_HOURS:
+            due = interview_reminder_due(interview.start, hours, hours_of[to])
+            if due <= now:
+                continue
+            outbox.action_schedule(
+                kind=ActionKind.REMINDER,
+                handler="interview_reminder",
+                recipient=address,
+                due_at=due,
+                key=f"{interview_group(interview)}:s{interview.sequence}:reminder{hours}h:{to}",
+                group=interview_group(interview),
+                payload={"interview": interview.pk, "sequence": interview.sequence, "to": to, "hours": hours},
+            )
+
+
+def interview_pending_messages_cancel(*, interview: ExitInterview) -> None:
+    """Drop invites and reminders not yet sent: they belong to a time that no longer holds."""
+    outbox.actions_cancel(group=interview_group(interview), kinds=[ActionKind.INVITE, ActionKind.REMINDER])
+
+
+def interview_change_request_notices_schedule(*, interview: ExitInterview, reply: AttendeeReply) -> None:
+    """Tell the interviewer and the HR person who scheduled that another time was asked for."""
+    targets = {interview.interviewer.pk: interview.interviewer}
+    if interview.created_by_id and interview.created_by_id != interview.interviewer_id:
+        targets[interview.created_by_id] = interview.created_by
+    for user in targets.values():
+        if reply.attendee_email and user_email(user).lower() == reply.attendee_email.lower():
+            continue
+        outbox.action_schedule(
+            kind=ActionKind.NOTIFICATION,
+            handler="interview_change_requested",
+            recipient=user_email(user),
+            due_at=timezone.now(),
+            key=f"{interview_group(interview)}:reply{reply.pk}:notify:user{user.pk}",
+            group=interview_group(interview),
+            payload={"interview": interview.pk, "reply": reply.pk, "user": user.pk},
+        )
+
+
+def interview_questionnaire_offer_schedule(*, interview: ExitInterview) -> None:
+    """After a decline, offer the employee the written questionnaire instead."""
+    outbox.action_schedule(
+        kind=ActionKind.NOTIFICATION,
+        handler="interview_questionnaire_offer",
+        recipient=interview.departure.employee.email,
+        due_at=timezone.now(),
+        key=f"{interview_group(interview)}:questionnaire",
+        group=interview_group(interview),
+        payload={"interview": interview.pk},
+    )
+
+
+# --- renderers
 
 
 def organizer() -> tuple[str, str]:
@@ -31,14 +166,6 @@ def organizer() -> tuple[str, str]:
     configured = getattr(settings, "CALENDAR_ORGANIZER_EMAIL", "")
     name, address = parseaddr(configured or settings.DEFAULT_FROM_EMAIL)
     return address, name or "Offboarding"
-
-
-def display_name(user) -> str:
-    """A user's name as colleagues know it: their employee record's, else the login's."""
-    employee = getattr(user, "employee", None)
-    if employee is not None:
-        return employee.name
-    return user.get_full_name() or user.username
 
 
 def interview_meeting(
@@ -206,63 +333,4 @@ def render_questionnaire_offer(action):
     context["questionnaire_url"] = f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/responses/"
     return render_message(
         template="interview_questionnaire_offer", context=context, language=language, to=[action.recipient]
-    )
-
-
-def _offer(action) -> ReferenceOffer | None:
-    return (
-        ReferenceOffer.objects.select_related("departure__employee__manager", "step")
-        .filter(pk=action.payload.get("reference"))
-        .first()
-    )
-
-
-@renderer("reference_offer")
-def render_reference_offer(action):
-    offer = _offer(action)
-    if offer is None or offer.state != ReferenceState.OFFERED or offer.departure.state == DepartureState.CANCELLED:
-        return None
-    employee = offer.departure.employee
-    context = {
-        "name": employee.name,
-        "accept_url": f"{settings.SITE_URL}/api/v1/references/accept/{references.accept_token(offer)}/",
-        "api_url": f"{settings.SITE_URL}/api/v1/references/{offer.pk}/accept/",
-        "valid_days": references.LINK_MAX_AGE.days,
-    }
-    return render_message(
-        template="reference_offer", context=context, language=employee.language, to=[action.recipient]
-    )
-
-
-@renderer("reference_request")
-def render_reference_request(action):
-    offer = _offer(action)
-    if offer is None or offer.state != ReferenceState.ACCEPTED or offer.departure.state == DepartureState.CANCELLED:
-        return None
-    employee = offer.departure.employee
-    manager = employee.manager
-    context = {
-        "name": manager.name if manager else "",
-        "employee_name": employee.name,
-        "due_date": offer.step.due_date if offer.step_id else None,
-        "submit_url": f"{settings.SITE_URL}/api/v1/references/{offer.pk}/submit/",
-    }
-    language = manager.language if manager else settings.LANGUAGE_CODE
-    return render_message(template="reference_request", context=context, language=language, to=[action.recipient])
-
-
-@renderer("reference_delivery")
-def render_reference_delivery(action):
-    offer = _offer(action)
-    if offer is None or offer.state != ReferenceState.DELIVERED:
-        return None
-    employee = offer.departure.employee
-    writer = offer.written_by
-    context = {
-        "name": employee.name,
-        "writer_name": display_name(writer) if writer else "",
-        "reference_text": offer.text,
-    }
-    return render_message(
-        template="reference_delivery", context=context, language=employee.language, to=[action.recipient]
     )

@@ -10,10 +10,16 @@ from email import policy
 import icalendar
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
+from offboarding.actions import interviews as interview_actions
 from offboarding.models import DepartureState
 from tests.factories import DepartureFactory
+from workflows import selectors as workflow_selectors
+from workflows import services as workflow_services
+from workflows.outbox import delivery
 from workflows.outbox.models import ActionStatus, ScheduledAction
 
 UTC = datetime.UTC
@@ -42,9 +48,6 @@ def departure(org, clock):
 @pytest.fixture
 def workflow(departure):
     """A running checklist for the departure, from the shipped resignation template."""
-    from workflows import selectors as workflow_selectors
-    from workflows import services as workflow_services
-
     workflow_services.templates_install_defaults()
     version = workflow_selectors.template_version_for(kind=departure.kind, country="SE")
     started = workflow_services.workflow_start(
@@ -61,8 +64,7 @@ def workflow(departure):
 
 @pytest.fixture
 def schedule(org, departure):
-    """Schedule through the real service as HR; keyword arguments pass through."""
-    from offboarding.actions import interviews as interview_actions
+    """Schedule through the real action as HR; keyword arguments pass through."""
 
     def run(**kwargs):
         kwargs.setdefault("departure", departure)
@@ -76,22 +78,16 @@ def render_pending(*, kinds=None, handler=None):
     """Deliver every pending, due action through the outbox's own delivery (renderer, then send), as the
     worker would; returns [(action, sent message)] for the ones that still applied (the message is None
     unless the locmem backend caught it)."""
-    from django.utils import timezone
-
-    from workflows.outbox.delivery import deliver
-
     qs = ScheduledAction.objects.filter(status=ActionStatus.PENDING, due_at__lte=timezone.now()).order_by("id")
     if kinds:
         qs = qs.filter(kind__in=kinds)
     if handler:
         qs = qs.filter(handler=handler)
-    from django.conf import settings
-
     locmem = settings.EMAIL_BACKEND.endswith("locmem.EmailBackend")
     sent = []
     for action in qs:
         before = len(mail.outbox) if locmem else 0
-        outcome = deliver(action.pk)
+        outcome = delivery.deliver(action.pk)
         if outcome.sent:
             if locmem:
                 assert len(mail.outbox) == before + 1

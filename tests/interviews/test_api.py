@@ -1,11 +1,17 @@
 """The interview endpoints per role: hr, the assigned interviewer, another interviewer, the manager line,
 a manager elsewhere, the employee, IT and anonymous callers."""
 
+import datetime
+
 import pytest
+from django.contrib.auth.models import User
+from django.urls import resolve
 
 from core import roles
 from offboarding.actions import interviews as interview_actions
-from tests.factories import UserFactory
+from offboarding.interviews.models import ExitInterview
+from offboarding.models import DepartureState
+from tests.factories import DepartureFactory, EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -226,8 +232,6 @@ def test_the_interview_endpoints_are_in_the_schema(api, org):
 def test_reading_an_interview_costs_a_few_queries_whatever_the_role(
     schedule, org, api, role, django_assert_max_num_queries
 ):
-    from django.contrib.auth.models import User
-
     interview = schedule()
     client = api(User.objects.get(pk=getattr(org, role).pk))  # nothing cached on the user
     with django_assert_max_num_queries(7):
@@ -235,8 +239,6 @@ def test_reading_an_interview_costs_a_few_queries_whatever_the_role(
 
 
 def test_the_action_routes_leave_the_answers_routes_to_feedback():
-    from django.urls import resolve
-
     assert resolve("/api/v1/interviews/1/hold/").func.view_class.__name__ == "InterviewActionApi"
     assert resolve("/api/v1/interviews/1/responses/").func.view_class.__module__.startswith("offboarding.feedback")
 
@@ -266,12 +268,6 @@ def test_the_interview_list_needs_a_login(caller):
 
 
 def test_listing_interviews_costs_no_query_per_interview(org, api, django_assert_max_num_queries):
-    import datetime
-
-    from offboarding.interviews.models import ExitInterview
-    from offboarding.models import DepartureState
-    from tests.factories import DepartureFactory, EmployeeFactory
-
     for _ in range(5):
         departure = DepartureFactory(
             employee=EmployeeFactory(manager=org.manager2_record), state=DepartureState.INTERVIEW_SCHEDULED

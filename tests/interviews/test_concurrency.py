@@ -1,5 +1,6 @@
 """Racing requests on one interview: one wins, the other gets a clear 409, never two interviews."""
 
+import datetime
 import threading
 
 import pytest
@@ -8,7 +9,8 @@ from rest_framework.test import APIClient
 
 from core import roles
 from offboarding.interviews.models import ExitInterview
-from tests.factories import UserFactory
+from offboarding.models import DepartureState
+from tests.factories import DepartureFactory, EmployeeFactory, UserFactory
 
 
 def _race(requests):
@@ -55,11 +57,6 @@ def test_hold_and_cancel_at_once_give_one_outcome(postgres_required, org, schedu
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_bookings_for_one_interviewer_at_once_take_different_slots(postgres_required, org, departure):
-    import datetime
-
-    from offboarding.models import DepartureState
-    from tests.factories import DepartureFactory, EmployeeFactory
-
     other = DepartureFactory(
         employee=EmployeeFactory(manager=org.manager2_record),
         state=DepartureState.APPROVED,

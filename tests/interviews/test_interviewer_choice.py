@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 
 from core import errors, roles
 from offboarding.actions import interviews as interview_actions
@@ -44,8 +45,6 @@ def test_finished_interviews_do_not_count_as_load(departure, org):
 
 
 def test_the_manager_is_never_chosen_even_as_an_interviewer(departure, org):
-    from django.contrib.auth.models import Group
-
     for person in (org.manager, org.ceo):
         person.groups.add(Group.objects.get(name=roles.INTERVIEWER))
     _busy(org.interviewer, org, 3)
@@ -55,8 +54,6 @@ def test_the_manager_is_never_chosen_even_as_an_interviewer(departure, org):
 
 
 def test_anyone_above_the_employee_is_refused_when_hr_picks_them(schedule, org):
-    from django.contrib.auth.models import Group
-
     org.ceo.groups.add(Group.objects.get(name=roles.INTERVIEWER))
     with pytest.raises(errors.InvalidInput) as caught:
         schedule(interviewer=org.ceo)
@@ -64,8 +61,6 @@ def test_anyone_above_the_employee_is_refused_when_hr_picks_them(schedule, org):
 
 
 def test_the_employee_cannot_interview_themself(schedule, org):
-    from django.contrib.auth.models import Group
-
     org.employee.groups.add(Group.objects.get(name=roles.INTERVIEWER))
     with pytest.raises(errors.InvalidInput):
         schedule(interviewer=org.employee)
@@ -77,8 +72,6 @@ def test_someone_outside_the_interviewer_and_hr_groups_is_refused(schedule, org)
 
 
 def test_no_eligible_interviewer_is_unprocessable(departure, org):
-    from django.contrib.auth.models import Group
-
     Group.objects.get(name=roles.INTERVIEWER).user_set.clear()
     Group.objects.get(name=roles.HR).user_set.clear()
     with pytest.raises(errors.Unprocessable):
@@ -86,8 +79,6 @@ def test_no_eligible_interviewer_is_unprocessable(departure, org):
 
 
 def test_the_api_answers_400_for_an_interviewer_in_the_chain(departure, org, api):
-    from django.contrib.auth.models import Group
-
     org.manager.groups.add(Group.objects.get(name=roles.INTERVIEWER))
     response = api(org.hr).post(
         f"/api/v1/departures/{departure.pk}/interview/", {"interviewer": org.manager.pk}, format="json"

@@ -10,6 +10,7 @@ import pytest
 from offboarding.actions import interviews as interview_actions
 from tests.interviews.conftest import calendar_part, event_of
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
+from workflows.outbox.registry import get_renderer
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -112,8 +113,6 @@ def test_an_invite_superseded_before_delivery_is_not_sent(schedule, org, deliver
     )
     first.refresh_from_db()
     assert first.status == ActionStatus.CANCELLED
-    from workflows.outbox.registry import get_renderer
-
     assert get_renderer(first.handler)(first) is None  # even if a worker had claimed it already
 
 

@@ -168,7 +168,6 @@ def test_hr_offers_a_reference_by_hand(departure, org, api):
 
 
 def test_a_pending_offer_is_dropped_when_the_departure_is_withdrawn(schedule, departure, org, deliver):
-
     interview = schedule()
     interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     departure_actions.departure_cancel(departure=departure, actor=org.hr)

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from core import roles
 from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import AttendeeReply, InterviewState, PartStat
 from tests.factories import UserFactory
@@ -29,8 +30,6 @@ def itip(interview, *, method="REPLY", partstat="ACCEPTED", sequence=None, atten
 @pytest.fixture
 def mailhook(org, api):
     """The inbound mail integration: a service user in the HR group, posting with its token."""
-    from core import roles
-
     return api(UserFactory(username="mail-hook", groups=[roles.HR]))
 
 

@@ -3,13 +3,15 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from core import errors
+from offboarding.actions import departures as departure_actions
 from offboarding.actions import interviews as interview_actions
-from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureHistory, DepartureState, InterviewOutcome
 from tests.factories import UserFactory
+from workflows.models import StepState
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 
 pytestmark = pytest.mark.django_db
@@ -44,20 +46,6 @@ def test_scheduling_writes_invites_and_reminders_to_the_outbox(schedule):
         datetime.datetime(2026, 12, 3, 15, 30, tzinfo=UTC),
         datetime.datetime(2026, 12, 3, 15, 30, tzinfo=UTC),
     ]
-
-
-def test_a_day_ahead_reminder_for_a_monday_goes_out_on_friday():
-    hours = slot_finder.WorkingHours("Europe/Stockholm", datetime.time(9), datetime.time(17), "SE")
-    monday = datetime.datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
-    assert interview_actions.reminder_due(monday, 24, hours) == datetime.datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
-    assert interview_actions.reminder_due(monday, 1, hours) == datetime.datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
-
-
-def test_reminders_follow_the_recipients_own_working_hours():
-    new_york = slot_finder.WorkingHours("America/New_York", datetime.time(9), datetime.time(17), "US")
-    start = datetime.datetime(2026, 12, 8, 14, 0, tzinfo=UTC)  # 09:00 in New York
-    # An hour before is 08:00 there: the reminder goes at 16:30 New York time the day before.
-    assert interview_actions.reminder_due(start, 1, new_york) == datetime.datetime(2026, 12, 7, 21, 30, tzinfo=UTC)
 
 
 def test_scheduling_writes_the_audit_trail(schedule, departure):
@@ -207,8 +195,6 @@ def test_no_show_records_the_outcome_and_allows_a_reschedule(schedule, departure
 
 
 def test_cancelling_the_departure_cancels_the_interview(schedule, departure, org):
-    from offboarding.actions import departures as departure_actions
-
     interview = schedule()
     departure_actions.departure_cancel(departure=departure, actor=org.hr)
     interview.refresh_from_db()
@@ -257,24 +243,18 @@ def test_reassign_cancels_for_the_old_interviewer_and_invites_the_new(schedule, 
 
 
 def test_interview_model_keeps_one_active_per_departure(schedule, departure, org):
-    from django.db import IntegrityError, transaction
-
     schedule()
     with pytest.raises(IntegrityError), transaction.atomic():
         ExitInterview.objects.create(departure=departure, interviewer=org.hr)
 
 
 def test_hold_finishes_the_workflows_interview_step(schedule, org, workflow):
-    from workflows.models import StepState
-
     interview = schedule()
     interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     assert set(workflow.steps.filter(kind="interview").values_list("state", flat=True)) == {StepState.DONE}
 
 
 def test_decline_skips_the_workflows_interview_step(schedule, org, workflow):
-    from workflows.models import StepState
-
     interview = schedule()
     interview_actions.exit_interview_decline(interview=interview, actor=org.employee)
     assert set(workflow.steps.filter(kind="interview").values_list("state", flat=True)) == {StepState.SKIPPED}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -19,9 +20,12 @@ from rest_framework.views import APIView
 
 from core import errors, roles
 from core.api import Pagination
+from integrations.calendar import build_feed
+from offboarding import people
 from offboarding import selectors as departure_selectors
 from offboarding.actions import interviews as interview_actions
 from offboarding.interviews import selectors
+from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import AttendeeReply, ExitInterview
 from offboarding.notifications import interviews as interview_renderers
 
@@ -65,7 +69,7 @@ class InterviewerSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return interview_renderers.display_name(user)
+        return people.display_name(user)
 
 
 class ProposalSerializer(serializers.ModelSerializer):
@@ -251,8 +255,8 @@ class InterviewSlotsApi(APIView):
             last=params.validated_data.get("to"),
             duration=datetime.timedelta(minutes=minutes) if minutes else None,
         )
-        employee_hours = interview_renderers.hours_of_employee(interview.departure.employee)
-        interviewer_hours = interview_renderers.hours_of_user(interview.interviewer)
+        employee_hours = slot_finder.hours_of_employee(interview.departure.employee)
+        interviewer_hours = slot_finder.hours_of_user(interview.interviewer)
         rows = [
             {
                 "start": start,
@@ -339,7 +343,7 @@ class InterviewInviteApi(APIView):
         _require_participant(interview, request.user, "the invite")
         if interview.start is None:
             raise errors.NotFound("This interview has no time yet.")
-        language = interview_actions.user_language(request.user)
+        language = people.user_language(request.user)
         body, method = interview_renderers.interview_ics(interview, language=language)
         return _ics_response(body, method=method, filename="invite.ics")
 
@@ -405,8 +409,6 @@ class FeedUrlApi(APIView):
 
     @extend_schema(request=None, responses=inline_serializer("FeedUrl", {"url": serializers.URLField()}))
     def post(self, request):
-        from django.conf import settings
-
         token = interview_actions.calendar_feed_rotate(user=request.user)
         return Response({"url": f"{settings.SITE_URL}/api/v1/calendar/feeds/{token}.ics"})
 
@@ -428,14 +430,12 @@ class FeedApi(APIView):
         owner = interview_actions.calendar_feed_owner(token=token)
         if owner is None:
             raise errors.NotFound("No such feed.")
-        language = interview_actions.user_language(owner)
+        language = people.user_language(owner)
         meetings = [
             interview_renderers.interview_meeting(
                 interview, language=language, attendees=(), cancelled=interview.state in ("cancelled", "declined")
             )
             for interview in selectors.interviews_for_feed(user=owner)
         ]
-        from integrations.calendar import build_feed
-
         body = build_feed(meetings, name=interview_renderers.SUMMARY.get(language, "Exit interviews"))
         return _ics_response(body, method=None, filename="interviews.ics")
