@@ -14,12 +14,13 @@ def user_email(user) -> str:
 
 def user_language(user) -> str:
     employee = employee_of(user)
-    return employee.language if employee is not None else settings.LANGUAGE_CODE
+    # The site's language ("en", or "sv" from "sv-se"): one of the languages emails are written in.
+    return employee.language if employee is not None else settings.LANGUAGE_CODE[:2]
 
 
 def display_name(user) -> str:
     """A user's name as colleagues know it: their employee record's, else the login's."""
-    employee = getattr(user, "employee", None)
+    employee = employee_of(user)
     if employee is not None:
         return employee.name
     return user.get_full_name() or user.username

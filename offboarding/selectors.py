@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from core import roles
+from core.errors import NotFound
 from offboarding import access
 from offboarding.models import Departure, Employee
 
@@ -44,8 +45,6 @@ def departure_list(*, user, filters: dict | None = None) -> QuerySet[Departure]:
 
 def departure_get(*, user, pk: int) -> Departure:
     """One departure within the caller's scope; outside it, it does not exist (404)."""
-    from core.errors import NotFound
-
     try:
         return departure_list(user=user).get(pk=pk)
     except Departure.DoesNotExist:

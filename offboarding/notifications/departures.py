@@ -25,6 +25,7 @@ from integrations.email import render_message
 from offboarding import access
 from offboarding.links import LINK_MAX_AGE, link_urls
 from offboarding.models import Departure, DepartureState, Employee
+from offboarding.people import user_language
 from workflows.business_time import add_business_days
 from workflows.outbox import services as outbox
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
@@ -302,11 +303,6 @@ def _user(action):
     return get_user_model().objects.select_related("employee").filter(pk=user_id, is_active=True).first()
 
 
-def _language(user) -> str:
-    employee = roles.employee_of(user)
-    return employee.language if employee is not None else settings.LANGUAGE_CODE[:2]
-
-
 def _departure_context(departure: Departure) -> dict:
     # Names and dates only: never the reason, rehire eligibility or anything from the interview.
     return {
@@ -351,7 +347,7 @@ def render_approval_request(action):
             "reminder_count": REMINDER_COUNT,
             "waiting_days": waiting_days,
         },
-        language=_language(user),
+        language=user_language(user),
         to=[action.recipient],
     )
 
@@ -371,7 +367,7 @@ def render_approval_escalation(action):
             "manager_name": manager.name if manager else "",
             "waiting_days": REMINDER_INTERVAL * (REMINDER_COUNT + 1),
         },
-        language=_language(user),
+        language=user_language(user),
         to=[action.recipient],
     )
 
@@ -391,7 +387,7 @@ def render_approval_rejected(action):
             **_links(departure, user),
             "rejected_by": by_employee.name if by_employee else getattr(by, "username", ""),
         },
-        language=_language(user),
+        language=user_language(user),
         to=[action.recipient],
     )
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations import chat, webhooks
+from integrations.models import ChatWebhook
 from offboarding.models import Departure, DepartureState
 from workflows.models import Step
 from workflows.outbox import services as outbox
@@ -156,8 +157,6 @@ def _departure_link(departure: Departure) -> str:
 @renderer(chat.APPROVAL_HANDLER)
 def render_approval_chat(action: ScheduledAction):
     """'X is leaving on D; the plan awaits the manager's approval': only while it still does."""
-    from integrations.models import ChatWebhook
-
     departure = Departure.objects.select_related("employee").filter(pk=action.payload.get("departure")).first()
     if departure is None or departure.state != DepartureState.NOTICE:
         return None
@@ -174,8 +173,6 @@ def render_approval_chat(action: ScheduledAction):
 @renderer(chat.APPROVAL_SUMMARY_HANDLER)
 def render_approval_summary_chat(action: ScheduledAction):
     """'N departures from a bulk start await approval': a count and a date range, no names."""
-    from integrations.models import ChatWebhook
-
     hook = ChatWebhook.objects.filter(pk=action.payload.get("webhook"), is_active=True).first()
     waiting = Departure.objects.filter(pk__in=action.payload.get("departures", []), state=DepartureState.NOTICE)
     days = sorted(set(waiting.values_list("last_working_day", flat=True)))

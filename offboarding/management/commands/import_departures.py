@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,8 +22,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, chunk_size: int, no_progress: bool, **options):
         if file == "-":
-            import sys
-
             data = sys.stdin.buffer.read()
         else:
             path = Path(file)

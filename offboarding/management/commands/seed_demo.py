@@ -1,12 +1,16 @@
 """Seed the demo organisation: users for every role, password `demo`. Refuses to run in production."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core import roles
-from offboarding.models import Employee
+from offboarding.actions.answers import interview_response_write
+from offboarding.interviews.models import ExitInterview, InterviewState
+from offboarding.models import Departure, DepartureHistory, DepartureState, Employee, InterviewOutcome
 from workflows.business_time import add_business_days
 
 DEMO_PASSWORD = "demo"
@@ -133,11 +137,6 @@ class Command(BaseCommand):
 
     def _seed_history(self, records: dict[str, Employee]) -> None:
         """Completed departures with held interviews and structured answers (no free text)."""
-        import datetime
-
-        from offboarding.actions.answers import interview_response_write
-        from offboarding.interviews.models import ExitInterview, InterviewState
-        from offboarding.models import Departure, DepartureHistory, DepartureState, InterviewOutcome
 
         interviewer = records["interviewer"].user
         for index, (name, department, boss, kind, last_day, primary, secondary, scores, would_return) in enumerate(
