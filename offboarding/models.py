@@ -202,7 +202,7 @@ class Departure(models.Model):
             blockers.append("Required steps are not done.")
         return blockers
 
-    # --- transitions; permissions come from offboarding.roles, side effects from services
+    # --- transitions; permissions come from offboarding.access, side effects from actions
 
     @transition(field=state, source=S.NOTICE, target=S.APPROVED, permission=access.can_approve_departure)
     def approve(self) -> None:

@@ -1,4 +1,4 @@
-"""Django admin for exit interview scheduling: read-mostly, since state changes go through the services."""
+"""Django admin for exit interview scheduling: read-mostly, since state changes go through the actions."""
 
 from django.contrib import admin
 

@@ -87,7 +87,7 @@ class ExitInterview(models.Model):
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
 
-    # --- transitions (pure; the services write history, outbox rows and the departure's transition)
+    # --- transitions (pure; the actions write history, outbox rows and the departure's transition)
 
     @transition(field=state, source=S.PROPOSED, target=S.SCHEDULED)
     def schedule(self) -> None:

@@ -1,7 +1,7 @@
 """What the departure itself sends: the manager's approval request with its reminders and the
 escalation to HR, HR's notice of a rejected plan, and the thank-you on the last working day.
 
-The departure services call the hooks below inside their transactions, so the outbox rows commit
+The departure actions call the builders below inside their transactions, so the outbox rows commit
 with the state change. Rows hold ids only; the renderers read the current state at delivery and
 return None when the message no longer applies (the departure was approved or cancelled, the
 last day moved). Every email goes out inside the recipient's working hours in their time zone
@@ -143,7 +143,7 @@ def _thank_you_prefix(departure: Departure) -> str:
     return f"thankyou:departure:{departure.pk}:"
 
 
-# --- hooks called by offboarding.services
+# --- builders called by offboarding.actions.departures
 
 
 def approval_requests_schedule(*, departures: list[Departure]) -> None:
@@ -227,7 +227,7 @@ def approval_actions_build(
 
 
 def departure_messages_approved(*, departure) -> None:
-    """Stop approval reminders; schedule the last-day thank-you (follow-ups: offboarding.feedback)."""
+    """Stop approval reminders; schedule the last-day thank-you (follow-ups: notifications.feedback)."""
     outbox.actions_cancel(group=_group(departure), key_prefix=_approval_prefix(departure))
     _schedule_thank_you(departure, version=0)
 

@@ -1,6 +1,6 @@
 """Outbound webhooks and chat notifications for a departure, and the renderers that build them.
 
-The departure services call the four hooks inside their transactions; each writes outbox rows
+The departure actions call the builders below inside their transactions; each writes outbox rows
 (ids and dates only). At delivery, the renderers below turn a row into an
 integrations.chat.ChatMessage or an integrations.webhooks.OutboundRequest, or None when the
 message no longer applies. Chat text carries the leaver's name and last day at most: never a
@@ -84,7 +84,7 @@ def _webhook_actions(departure: Departure, *, event: str, round_: int = 0) -> li
     ]
 
 
-# --- the hooks the departure services call (inside their transactions)
+# --- the builders the departure actions call (inside their transactions)
 
 
 def departure_outbound_scheduled(*, departure) -> None:

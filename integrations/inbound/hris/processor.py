@@ -1,4 +1,4 @@
-"""Turn mapped HRIS events into departure services, each event once per source.
+"""Turn mapped HRIS events into departure actions, each event once per source.
 
 A request's events run in one transaction with their ProcessedEvent rows: either every event of
 the request takes effect and is recorded, or nothing changes and the HR system may retry. The
@@ -28,7 +28,7 @@ def hris_payload_process(*, source: str, payload) -> dict:
 
     Raises NotFound for an unknown source, InvalidInput (400) for a malformed payload,
     Unprocessable (422) when an unknown employee cannot be created or no open departure exists
-    to change, and the departure services' own errors (e.g. Conflict 409 for a second departure).
+    to change, and the departure actions' own errors (e.g. Conflict 409 for a second departure).
     """
     mapper = mappers.MAPPERS.get(source)
     if mapper is None:
