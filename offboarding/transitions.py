@@ -1,8 +1,9 @@
 """The primitives every action uses: row locks in one fixed order, and one FSM transition with its audit row.
 
 Locks are always taken in this order, so two actions that need the same rows queue instead of
-deadlocking: the departure, then its exit interview, then its reference offer, then an
-interviewer's user row (to serialise bookings). `of=("self",)` keeps a select_related from
+deadlocking: the departure, then its exit interview (then its answers), then its reference offer,
+then an interviewer's user row (to serialise bookings). Follow-up surveys are locked after their
+departure. `of=("self",)` keeps a select_related from
 locking the joined rows too (the employee, the interviewer), which other actions lock in their
 own order. On SQLite, select_for_update is a no-op and writes are serialised by the database.
 """
@@ -13,8 +14,9 @@ from django.contrib.auth import get_user_model
 from django_fsm import can_proceed
 
 from core import errors
+from offboarding.feedback.models import FollowUpSurvey, InterviewResponse
 from offboarding.interviews.models import ExitInterview, ReferenceOffer
-from offboarding.models import Departure, DepartureHistory
+from offboarding.models import OPEN_STATES, Departure, DepartureHistory
 
 # Departure transitions offered through POST /departures/{id}/{transition}/.
 PUBLIC_TRANSITIONS = ("approve", "cancel", "complete", "waive_interview")
@@ -25,6 +27,15 @@ def departure_lock(departure_id: int) -> Departure:
     return Departure.objects.select_for_update(of=("self",)).select_related("employee").get(pk=departure_id)
 
 
+def open_departures_exist(employee_ids: list[int]) -> bool:
+    """Whether any of these employees has an open departure, locking those rows (before a start)."""
+    return (
+        Departure.objects.select_for_update(of=("self",))
+        .filter(employee_id__in=employee_ids, state__in=OPEN_STATES)
+        .exists()
+    )
+
+
 def interview_lock(interview: ExitInterview) -> ExitInterview:
     """The interview under a row lock, its departure locked first."""
     departure_lock(interview.departure_id)
@@ -33,6 +44,24 @@ def interview_lock(interview: ExitInterview) -> ExitInterview:
         .select_related("departure", "departure__employee", "interviewer")
         .get(pk=interview.pk)
     )
+
+
+def interview_response_lock(interview: ExitInterview) -> tuple[ExitInterview, InterviewResponse | None]:
+    """The interview (its departure first) and its response, locked, for writing answers."""
+    locked = interview_lock(interview)
+    return locked, InterviewResponse.objects.select_for_update(of=("self",)).filter(interview=locked).first()
+
+
+def follow_up_surveys_lock(*, departure: Departure, state: str) -> list[FollowUpSurvey]:
+    """A departure's surveys in this state, locked in primary-key order (the departure is already locked)."""
+    return list(
+        FollowUpSurvey.objects.select_for_update(of=("self",)).filter(departure=departure, state=state).order_by("pk")
+    )
+
+
+def follow_up_survey_lock(survey: FollowUpSurvey) -> FollowUpSurvey:
+    """One survey, locked, for its one answer (a leaf row: nothing else is locked after it)."""
+    return FollowUpSurvey.objects.select_for_update(of=("self",)).get(pk=survey.pk)
 
 
 def reference_offer_lock(offer: ReferenceOffer) -> tuple[Departure, ReferenceOffer]:

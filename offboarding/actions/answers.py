@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from core import errors
+from offboarding import transitions
 from offboarding.feedback import crypto
 from offboarding.feedback.guide import guide_validate_content
 from offboarding.feedback.models import (
@@ -23,7 +24,6 @@ from offboarding.feedback.models import (
     SurveyState,
 )
 from offboarding.feedback.selectors import answers_role, guide_current
-from offboarding.interviews.models import ExitInterview
 from offboarding.models import ReasonCategory
 from offboarding.notifications import feedback as feedback_notices
 
@@ -100,9 +100,8 @@ def interview_response_write(
     an answer's text the employee's consent to share it lapses, since it was given for other words.
     Only the employee can give consent. `provided` names the top-level fields the caller sent."""
     with transaction.atomic():
-        interview = ExitInterview.objects.select_for_update().select_related("departure__employee").get(pk=interview.pk)
+        interview, response = transitions.interview_response_lock(interview)
         role = answers_role(interview=interview, user=actor)
-        response = InterviewResponse.objects.select_for_update().filter(interview=interview).first()
         guide = response.guide if response is not None else guide_current()
         known = set(guide.question_keys())
 
@@ -238,7 +237,7 @@ def follow_ups_move(*, departure) -> int:
     moved = 0
     with transaction.atomic():
         feedback_notices.follow_up_messages_cancel(departure=departure)
-        for survey in FollowUpSurvey.objects.select_for_update().filter(departure=departure, state=SurveyState.PENDING):
+        for survey in transitions.follow_up_surveys_lock(departure=departure, state=SurveyState.PENDING):
             survey.departure = departure
             survey.due_at = feedback_notices.follow_up_due_at(departure=departure, offset_days=survey.offset_days)
             survey.revision += 1
@@ -271,7 +270,7 @@ def follow_up_survey_answer(
     if fields:
         raise errors.InvalidInput(fields=fields)
     with transaction.atomic():
-        survey = FollowUpSurvey.objects.select_for_update().get(pk=survey.pk)
+        survey = transitions.follow_up_survey_lock(survey)
         if survey.state == SurveyState.ANSWERED:
             raise errors.Conflict(
                 "This survey has already been answered. Thank you!", code=errors.ErrorCode.SURVEY_ANSWERED
@@ -331,6 +330,7 @@ def confidential_rotate_batch(*, model, field: str, batch_size: int = 500, after
     Returns (rows re-encrypted, last pk seen or None when done). Rows already on the newest key are
     not selected, so an interrupted run resumes where it stopped."""
     prefix = crypto.key_ring().prefix()
+    # Maintenance, not a business action: rows are locked in pk order so a concurrent write waits.
     with transaction.atomic():
         rows = list(
             model.objects.select_for_update()

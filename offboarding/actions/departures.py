@@ -9,9 +9,9 @@ import datetime
 from django.db import IntegrityError, transaction
 
 from core import errors
-from offboarding import access
+from offboarding import access, transitions
 from offboarding.actions import answers, checklist, interviews
-from offboarding.models import OPEN_STATES, Departure, DepartureHistory, DepartureState, Employee
+from offboarding.models import Departure, DepartureHistory, DepartureState, Employee
 from offboarding.notifications import departures as departure_notices
 from offboarding.notifications import outbound
 from offboarding.transitions import departure_lock, departure_transition, history_record, history_rows
@@ -71,7 +71,7 @@ def departures_start(*, departures: list[Departure], actor=None, note: str = "")
     )
     with transaction.atomic():
         employee_ids = [d.employee_id for d in departures]
-        if Departure.objects.select_for_update().filter(employee_id__in=employee_ids, state__in=OPEN_STATES).exists():
+        if transitions.open_departures_exist(employee_ids):
             raise exists
         try:
             with transaction.atomic():
