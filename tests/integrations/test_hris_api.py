@@ -161,6 +161,14 @@ def test_an_unknown_event_type_gets_400(org, hris_post):
     assert "type" in response.data["fields"]
 
 
+def test_a_reason_outside_the_managed_list_gets_the_apis_field_error_and_changes_nothing(org, hris_post):
+    response = hris_post("generic", resignation(org.employee_record, reason="secret-reason"))
+
+    assert response.status_code == 400
+    assert response.data["fields"] == {"reason": ['"secret-reason" is not a valid choice.']}
+    assert nothing_changed()
+
+
 # --- event kinds
 
 

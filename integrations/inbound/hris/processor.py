@@ -18,6 +18,7 @@ from integrations.inbound.hris.mappers import HrisEvent
 from integrations.models import ProcessedEvent
 from offboarding.actions import departures as departure_actions
 from offboarding.actions import employees as employee_actions
+from offboarding.api.serializers import DepartureTermsSerializer
 from offboarding.models import OPEN_STATES, Departure, Employee
 
 REQUIRED_TO_CREATE = ("external_id", "name", "email")
@@ -85,15 +86,18 @@ def _process(*, source: str, event: HrisEvent) -> dict:
     if action in (mappers.RESIGNED, mappers.TERMINATED):
         if employee is None:
             employee = _employee_create(event)
-        departure = departure_actions.departure_start(
-            employee=employee,
-            kind=event.kind,
-            notice_date=_notice_date(event),
-            last_working_day=event.last_working_day,
-            reason=event.reason,
-            actor=None,
-            note=note,
+        # The same terms check as the API's and a CSV row's.
+        terms = DepartureTermsSerializer(
+            data={
+                "kind": event.kind,
+                "notice_date": _notice_date(event),
+                "last_working_day": event.last_working_day,
+                "reason": event.reason,
+            }
         )
+        if not terms.is_valid():
+            raise errors.InvalidInput(fields=terms.errors)
+        departure = departure_actions.departure_start(employee=employee, actor=None, note=note, **terms.validated_data)
         return {"result": "started", "departure": departure.pk}
     if open_departure is None:
         raise errors.Unprocessable(
