@@ -10,7 +10,7 @@ from offboarding import access
 from offboarding.models import Departure, Employee
 
 
-def departure_list(*, user, filters: dict | None = None) -> QuerySet[Departure]:
+def departure_list(*, user) -> QuerySet[Departure]:
     """The departures this user may see: HR all; managers their reporting line; the employee their own;
     an interviewer the departures they interview. Checklist assignees work through their steps instead."""
     qs = Departure.objects.select_related("employee", "employee__manager")
@@ -27,19 +27,6 @@ def departure_list(*, user, filters: dict | None = None) -> QuerySet[Departure]:
             qs = qs.filter(visible | Q(interviews__interviewer=user)).distinct()
         else:
             qs = qs.filter(visible)
-    filters = filters or {}
-    if filters.get("state"):
-        qs = qs.filter(state__in=filters["state"])
-    if filters.get("kind"):
-        qs = qs.filter(kind__in=filters["kind"])
-    if filters.get("employee"):
-        qs = qs.filter(employee_id=filters["employee"])
-    if filters.get("department"):
-        qs = qs.filter(employee__department=filters["department"])
-    if filters.get("last_working_day_after"):
-        qs = qs.filter(last_working_day__gte=filters["last_working_day_after"])
-    if filters.get("last_working_day_before"):
-        qs = qs.filter(last_working_day__lte=filters["last_working_day_before"])
     return qs.order_by("-created_at", "-id")
 
 

@@ -18,7 +18,7 @@ GROUP_ROLES = {
 }
 
 
-def step_list(*, user, mine: bool = False, filters: dict | None = None) -> QuerySet[Step]:
+def step_list(*, user, mine: bool = False) -> QuerySet[Step]:
     """Steps this user may see. HR: all. IT, facilities, payroll: their role's steps. A manager: the
     steps of departures in their reporting line. The employee: their own steps. With mine=True,
     only the steps assigned to the caller: their groups' roles, the manager steps of their direct
@@ -50,15 +50,6 @@ def step_list(*, user, mine: bool = False, filters: dict | None = None) -> Query
         if me is not None:
             visible &= ~Q(workflow__departure__employee_id=me.pk) | Q(assignee_role=AssigneeRole.EMPLOYEE)
     qs = qs.filter(visible)
-    filters = filters or {}
-    if filters.get("state"):
-        qs = qs.filter(state__in=filters["state"])
-    if filters.get("assignee_role"):
-        qs = qs.filter(assignee_role__in=filters["assignee_role"])
-    if filters.get("departure"):
-        qs = qs.filter(workflow__departure__id=filters["departure"])
-    if filters.get("due_before"):
-        qs = qs.filter(due_date__lte=filters["due_before"])
     return qs.order_by("due_date", "workflow_id", "position", "id")
 
 
