@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,6 +20,36 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+class RefuseUnknownFields:
+    """Input serializers: a key the serializer does not take is a 400 field error, never dropped.
+
+    A client that misspells `last_working_day` or sends a field this endpoint ignores learns so at once,
+    next to any other field errors, instead of seeing its value silently thrown away."""
+
+    unknown_field_message = "Unknown field."
+
+    def to_internal_value(self, data):
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        unknown = sorted(set(data) - writable) if isinstance(data, Mapping) else []
+        problems = {name: [self.unknown_field_message] for name in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            raise serializers.ValidationError({**detail, **problems}) from exc
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
+
+
+class BodySerializer(RefuseUnknownFields, serializers.Serializer):
+    """The base of every API input serializer (request bodies); ModelSerializers take the mixin."""
+
+
+class EmptyBody(BodySerializer):
+    """The body of an action that takes no fields: `{}` or nothing; any key is refused."""
+
+
 def _error_body(code: str, message: str, fields: dict | None = None) -> dict:
     body = {"code": code, "detail": message}
     if fields:
@@ -25,7 +58,19 @@ def _error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 
 def exception_handler(exc, context):
-    """Map application errors and DRF/Django errors onto the documented error contract."""
+    """Map application errors and DRF/Django errors onto the documented error contract, always as JSON."""
+    response = _error_response(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        # An endpoint that answers text/calendar or HTML on success still answers its errors as
+        # application/json: the renderer DRF negotiated for success must not dress up an error body.
+        if not isinstance(getattr(request, "accepted_renderer", None), JSONRenderer | BrowsableAPIRenderer):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+    return response
+
+
+def _error_response(exc, context):
     if isinstance(exc, errors.ApplicationError):
         return Response(_error_body(exc.code, exc.message, exc.fields), status=exc.status)
     if isinstance(exc, DjangoValidationError):

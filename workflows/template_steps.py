@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from core import errors
+from core.api import RefuseUnknownFields
 from workflows.models import Anchor, AssigneeRole, StepKind
 
 MAX_OFFSET_DAYS = 260  # about a working year either way
@@ -48,7 +49,7 @@ _BUSINESS_DAYS = {
 _BOOLEAN = {"invalid": "true or false."}
 
 
-class StepDefinitionSerializer(serializers.Serializer):
+class StepDefinitionSerializer(RefuseUnknownFields, serializers.Serializer):
     """One step of a template; a missing optional field gets its default, an unknown one is refused."""
 
     default_error_messages = {"invalid": "Each step is an object."}
@@ -91,20 +92,6 @@ class StepDefinitionSerializer(serializers.Serializer):
         error_messages={"invalid": "A time as HH:MM."},
         help_text="HH:MM; default the end of the day",
     )
-
-    def to_internal_value(self, data):
-        unknown = (
-            {name: ["Unknown field."] for name in sorted(set(data) - set(self.fields))}
-            if isinstance(data, Mapping)
-            else {}
-        )
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({**exc.detail, **unknown}) from exc
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
 
     def validate(self, attrs: dict) -> dict:
         attrs["anchor_step"] = attrs["anchor_step"] or ""

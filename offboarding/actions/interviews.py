@@ -54,6 +54,11 @@ def _require(interview: ExitInterview, actor, action: str) -> set[str]:
     return found
 
 
+def exit_interview_action_require(*, interview: ExitInterview, actor, action: str) -> None:
+    """403 when the caller may never run this action on this interview (before any input is read)."""
+    _require(interview, actor, action)
+
+
 def _can(interview: ExitInterview, name: str) -> None:
     if not can_proceed(getattr(interview, name)):
         raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot {name.replace('_', ' ')}.")

@@ -10,6 +10,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core import errors, roles
+from core.api import BodySerializer
 from offboarding import access
 
 
@@ -24,7 +25,7 @@ class TokenApi(APIView):
     authentication_classes: list = []
     throttle_classes = [TokenThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         username = serializers.CharField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 

@@ -9,6 +9,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core import errors, roles
+from core.api import BodySerializer
 from offboarding import access, selectors, steps, transitions
 from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
@@ -97,7 +98,9 @@ class DepartureInputSerializer(DepartureTermsSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class DepartureUpdateSerializer(serializers.Serializer):
+class DepartureUpdateSerializer(BodySerializer):
+    unknown_field_message = "This field cannot be changed."
+
     kind = serializers.ChoiceField(choices=DepartureKind.choices, required=False)
     notice_date = serializers.DateField(required=False)
     last_working_day = serializers.DateField(required=False)
@@ -105,15 +108,12 @@ class DepartureUpdateSerializer(serializers.Serializer):
     rehire_eligible = serializers.BooleanField(required=False, allow_null=True)
 
     def validate(self, attrs):
-        unknown = set(self.initial_data) - set(self.fields)
-        if unknown:
-            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
         if not attrs:
             raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
         return attrs
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(BodySerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     override = serializers.BooleanField(
         required=False, default=False, help_text="complete only: HR overrides unmet conditions (a note is required)."

@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.api import RefuseUnknownFields
 from offboarding import selectors
 from offboarding.actions import employees as employee_actions
 from offboarding.api.permissions import IsHR
@@ -38,7 +39,7 @@ class EmployeeOutputSerializer(serializers.ModelSerializer):
         return obj.user.get_username() if obj.user_id else None
 
 
-class EmployeeInputSerializer(serializers.ModelSerializer):
+class EmployeeInputSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     manager = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all(), required=False, allow_null=True)
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core.api import BodySerializer
 from offboarding.models import DepartureKind, Employee, ReasonCategory
 
 
@@ -12,7 +13,7 @@ class EmployeeBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DepartureTermsSerializer(serializers.Serializer):
+class DepartureTermsSerializer(BodySerializer):
     """A departure's kind, dates and reason: validated the same for the API, a CSV row and an HRIS event."""
 
     kind = serializers.ChoiceField(choices=DepartureKind.choices)

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.api import BodySerializer
 from offboarding import steps
 from offboarding.actions import steps as step_actions
 from workflows.models import AssigneeRole, Step, StepState
@@ -91,7 +92,7 @@ class StepDetailSerializer(StepOutputSerializer):
         read_only_fields = fields
 
 
-class StepActionInputSerializer(serializers.Serializer):
+class StepActionInputSerializer(BodySerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 

@@ -48,8 +48,9 @@ def can_read_confidential(user) -> bool:
 def answers_role(*, interview, user) -> str:
     """The caller's standing to the answers: "employee", "interviewer" or "hr".
 
-    HR without the permission learn that they lack it (403): the interview itself is no secret to
-    HR. Anyone else gets 404, because to them the answers do not exist."""
+    The API's rule: whoever may see the interview (HR, the employee's managers) but not its answers gets
+    403 (HR without the permission, and managers, who only ever see what the employee shares); anyone
+    who may not see the interview at all gets 404, as for the interview itself."""
     departure = interview.departure
     if access.is_subject(departure, user):
         return "employee"
@@ -57,7 +58,7 @@ def answers_role(*, interview, user) -> str:
         return "interviewer"
     if access.is_manager_of(departure.employee, user):
         # Managers never read the answers, even when they also work in HR with the permission.
-        raise errors.NotFound("No interview with this id.")
+        raise errors.PermissionDenied("Managers see only the answers the employee shares (shared/).")
     if roles.is_hr_user(user):
         if can_read_confidential(user):
             return "hr"

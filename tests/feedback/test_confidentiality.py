@@ -60,7 +60,7 @@ EXPECTED = {
     "hr": (403, 403, 200),
     "interviewer": (200, 200, 403),
     "other_interviewer": (404, 404, 403),
-    "manager": (404, 200, 200),
+    "manager": (403, 200, 200),  # sees the interview (its state), never its answers
     "manager2": (404, 404, 200),
     "employee": (200, 200, 403),
     "outsider": (404, 404, 403),

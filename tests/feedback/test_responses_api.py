@@ -147,12 +147,14 @@ def test_omitted_fields_stay_unchanged_on_put(answered, org, api):
     assert (response.rating_role, response.rating_culture, response.would_return) == (4, 5, False)
 
 
-def test_a_manager_who_also_holds_the_hr_permission_still_gets_404(answered, org, api):
+def test_a_manager_who_also_holds_the_hr_permission_still_gets_403(answered, org, api):
     UserFactory(username=org.manager.username, groups=[roles.HR])
     grant_read_answers(org.manager)
     manager = type(org.manager).objects.get(pk=org.manager.pk)  # no cached groups or permissions
     assert roles.is_hr_user(manager) and manager.has_perm(roles.READ_ANSWERS_PERMISSION)
-    assert api(manager).get(url(answered)).status_code == 404
+    response = api(manager).get(url(answered))
+    assert response.status_code == 403
+    assert SECRET not in response.content.decode()
 
 
 def test_follow_up_answers_reach_the_readers_encrypted_at_rest(answered, org, api):

@@ -147,7 +147,7 @@ def test_the_slots_endpoint_lists_utc_and_local_times(schedule, org, api):
     interview = schedule()
     response = api(org.employee).get(f"/api/v1/interviews/{interview.pk}/slots/")
     assert response.status_code == 200
-    first = response.data[0]
+    first = response.data["results"][0]
     # The scheduled interview itself is not "busy" for its own rescheduling.
     assert first["start"] == "2026-12-04T08:00:00Z"
     assert first["employee_local"] == "2026-12-04T09:00:00+01:00"
@@ -159,8 +159,8 @@ def test_the_slots_endpoint_takes_a_window_and_a_duration(schedule, org, api):
         f"/api/v1/interviews/{interview.pk}/slots/", {"from": "2026-12-07", "to": "2026-12-07", "duration": 90}
     )
     assert response.status_code == 200
-    assert response.data[0]["start"] == "2026-12-07T08:00:00Z"
-    assert response.data[-1]["end"] == "2026-12-07T16:00:00Z"
+    assert response.data["results"][0]["start"] == "2026-12-07T08:00:00Z"
+    assert response.data["results"][-1]["end"] == "2026-12-07T16:00:00Z"
 
 
 def test_the_window_length_is_configurable(departure, clock, settings):
@@ -177,3 +177,18 @@ def test_the_slots_endpoint_refuses_a_huge_range(schedule, org, api):
     interview = schedule()
     response = api(org.hr).get(f"/api/v1/interviews/{interview.pk}/slots/", {"from": "2026-12-07", "to": "2027-12-07"})
     assert response.status_code == 400 and "to" in response.data["fields"]
+
+
+def test_the_slots_endpoint_says_how_many_slots_there_are_and_pages_through_all(schedule, org, api):
+    interview = schedule()
+    client = api(org.hr)
+    first = client.get(f"/api/v1/interviews/{interview.pk}/slots/", {"page_size": 20}).data
+    everything = selectors.exit_interview_slots(interview=interview, limit=None)
+    assert first["count"] == len(everything) > 40
+    assert len(first["results"]) == 20 and first["next"]
+    seen = [row["start"] for row in first["results"]]
+    page = first
+    while page["next"]:
+        page = client.get(page["next"]).data
+        seen += [row["start"] for row in page["results"]]
+    assert seen == [start.isoformat().replace("+00:00", "Z") for start, _ in everything]

@@ -9,6 +9,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from core import roles
+from core.api import BodySerializer
 from workflows import selectors, services
 from workflows.models import TemplateVersion, WorkflowTemplate
 from workflows.template_steps import StepDefinitionSerializer
@@ -52,7 +53,7 @@ class TemplateOutputSerializer(serializers.ModelSerializer):
         return VersionOutputSerializer(versions[0]).data if versions else None
 
 
-class TemplateInputSerializer(serializers.Serializer):
+class TemplateInputSerializer(BodySerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.CharField(max_length=40)
     country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
@@ -61,7 +62,7 @@ class TemplateInputSerializer(serializers.Serializer):
     steps = StepsField()
 
 
-class TemplateUpdateSerializer(serializers.Serializer):
+class TemplateUpdateSerializer(BodySerializer):
     name = serializers.CharField(max_length=200, required=False)
     kind = serializers.CharField(max_length=40, required=False)
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors, roles
+from core.api import BodySerializer
 from offboarding.actions import answers
 from offboarding.feedback import reports, selectors
 from offboarding.feedback.models import RATING_NAMES
@@ -64,8 +65,8 @@ class ResponsesApi(APIView):
     HR only. Every read is logged (who, when, which interview), never what was read."""
 
     @extend_schema_serializer(component_name="InterviewResponsesInput")
-    class InputSerializer(serializers.Serializer):
-        class AnswerInput(serializers.Serializer):
+    class InputSerializer(BodySerializer):
+        class AnswerInput(BodySerializer):
             question = serializers.CharField(max_length=80)
             text = serializers.CharField(allow_blank=True, max_length=20000, trim_whitespace=False)
             share_with_manager = serializers.BooleanField(default=False)
@@ -171,7 +172,7 @@ class GuideListApi(APIView):
     """The interview guide's versions (newest first); HR publishes a new version with POST."""
 
     @extend_schema_serializer(component_name="GuideInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         content = serializers.JSONField(
             help_text='{"name", "sections": [{"key", "title": {"en","sv"}, "guidance": {"en","sv"}, '
             '"questions": [{"key", "text": {"en","sv"}}]}]}'
@@ -212,7 +213,7 @@ class SurveyApi(APIView):
     template_name = "feedback/survey.html"
 
     @extend_schema_serializer(component_name="SurveyInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(BodySerializer):
         reasons = serializers.DictField(required=False)
         ratings = serializers.DictField(required=False)
         would_recommend = serializers.BooleanField(required=False, allow_null=True, default=None)

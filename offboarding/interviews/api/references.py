@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors
+from core.api import BodySerializer, EmptyBody
 from offboarding import access
 from offboarding import selectors as departure_selectors
 from offboarding.actions import references as reference_actions
@@ -64,9 +65,10 @@ class DepartureReferenceApi(APIView):
             raise errors.NotFound("No reference for this departure.")
         return Response(_data(offer, request))
 
-    @extend_schema(request=None, responses={201: ReferenceOutputSerializer})
+    @extend_schema(request=EmptyBody, responses={201: ReferenceOutputSerializer})
     def post(self, request, pk: int):
         departure = departure_selectors.departure_get(user=request.user, pk=pk)
+        EmptyBody(data=request.data).is_valid(raise_exception=True)
         offer = reference_actions.reference_offer_by_hr(departure=departure, actor=request.user)
         return Response(_data(offer, request), status=status.HTTP_201_CREATED)
 
@@ -82,14 +84,15 @@ class ReferenceDetailApi(APIView):
 class ReferenceAcceptApi(APIView):
     """The employee accepts the reference offer; the manager gets a "write reference" step."""
 
-    @extend_schema(request=None, responses=ReferenceOutputSerializer)
+    @extend_schema(request=EmptyBody, responses=ReferenceOutputSerializer)
     def post(self, request, pk: int):
         offer = references.reference_get(user=request.user, pk=pk)
+        EmptyBody(data=request.data).is_valid(raise_exception=True)
         offer = reference_actions.reference_offer_accept(offer=offer, actor=request.user)
         return Response(_data(offer, request))
 
 
-class ReferenceSubmitInputSerializer(serializers.Serializer):
+class ReferenceSubmitInputSerializer(BodySerializer):
     text = serializers.CharField(max_length=20000)
 
 

@@ -4,7 +4,6 @@ the interviewer's calendar feed. The confidential answers are served by offboard
 from __future__ import annotations
 
 import datetime
-import json
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors, roles
-from core.api import Pagination
+from core.api import BodySerializer, EmptyBody, Pagination
 from integrations.calendar import build_feed
 from offboarding import people
 from offboarding import selectors as departure_selectors
@@ -47,9 +46,7 @@ class CalendarRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes | str):
-            return data
-        return json.dumps(data).encode()  # an error body, when the client asked for text/calendar
+        return data  # views return finished .ics bodies; errors are rendered as JSON (core.api)
 
 
 def _ics_response(body: bytes, *, method: str | None, filename: str) -> HttpResponse:
@@ -144,7 +141,7 @@ def _require_participant(interview: ExitInterview, user, what: str) -> None:
 # --- scheduling
 
 
-class ScheduleInputSerializer(serializers.Serializer):
+class ScheduleInputSerializer(BodySerializer):
     interviewer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
         required=False,
@@ -233,13 +230,18 @@ class SlotSerializer(serializers.Serializer):
 
 class InterviewSlotsApi(APIView):
     """Free slots inside both people's working hours and time zones, on business days, in the window
-    (default: the last two weeks of notice, never the last day), avoiding the interviewer's other interviews."""
+    (default: the last two weeks of notice, never the last day), avoiding the interviewer's other interviews.
+    Every slot of the window, paginated like every list (`count`, `next`, `page`, `page_size`)."""
+
+    pagination_class = Pagination  # read by the schema, which then shows the paginated shape
 
     @extend_schema(
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day (employee's local date)."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive."),
             OpenApiParameter("duration", OpenApiTypes.INT, description="Minutes (default 60)."),
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="At most 200 (default 50)."),
         ],
         responses=SlotSerializer(many=True),
     )
@@ -254,7 +256,10 @@ class InterviewSlotsApi(APIView):
             first=params.validated_data.get("from"),
             last=params.validated_data.get("to"),
             duration=datetime.timedelta(minutes=minutes) if minutes else None,
+            limit=None,
         )
+        paginator = self.pagination_class()
+        found = paginator.paginate_queryset(found, request, view=self)
         employee_hours = slot_finder.hours_of_employee(interview.departure.employee)
         interviewer_hours = slot_finder.hours_of_user(interview.interviewer)
         rows = [
@@ -266,7 +271,7 @@ class InterviewSlotsApi(APIView):
             }
             for start, end in found
         ]
-        return Response(SlotSerializer(rows, many=True).data)
+        return paginator.get_paginated_response(SlotSerializer(rows, many=True).data)
 
 
 class SlotQuerySerializer(serializers.Serializer):
@@ -286,7 +291,7 @@ class SlotQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class ActionInputSerializer(serializers.Serializer):
+class ActionInputSerializer(BodySerializer):
     start = serializers.DateTimeField(required=False, help_text="reschedule: the new start (UTC).")
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
     interviewer = serializers.PrimaryKeyRelatedField(
@@ -315,6 +320,10 @@ class InterviewActionApi(APIView):
     @extend_schema(request=ActionInputSerializer, responses=InterviewOutputSerializer)
     def post(self, request, pk: int):
         interview, level = selectors.exit_interview_get(user=request.user, pk=pk)
+        # 403 for who may never run this action comes before any complaint about the input.
+        interview_actions.exit_interview_action_require(
+            interview=interview, actor=request.user, action=self.action_name
+        )
         data = ActionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -373,6 +382,10 @@ class ReplyOutputSerializer(serializers.ModelSerializer):
         return "recorded" if obj.applied else "ignored"
 
 
+class ReplyInputSerializer(BodySerializer):
+    calendar = serializers.CharField(help_text="The text/calendar part, when it is posted as JSON.")
+
+
 class InterviewRepliesApi(APIView):
     """Inbound iTIP REPLY or COUNTER (`Content-Type: text/calendar`), as the organizer mailbox's inbound
     mail webhook posts it. Authenticate as a service user in the HR group (`Authorization: Token ...`).
@@ -381,7 +394,7 @@ class InterviewRepliesApi(APIView):
     parser_classes = [CalendarParser, JSONParser]
 
     @extend_schema(
-        request={"text/calendar": OpenApiTypes.BINARY},
+        request={"text/calendar": OpenApiTypes.BINARY, "application/json": ReplyInputSerializer},
         responses={200: ReplyOutputSerializer, 400: OpenApiResponse(description="Not an iTIP REPLY or COUNTER.")},
     )
     def post(self, request):
@@ -389,7 +402,9 @@ class InterviewRepliesApi(APIView):
             raise errors.PermissionDenied("Only the HR mail integration may post replies.")
         body = request.data
         if isinstance(body, dict):
-            body = body.get("calendar", "")
+            data = ReplyInputSerializer(data=body)
+            data.is_valid(raise_exception=True)
+            body = data.validated_data["calendar"]
         if not body:
             raise errors.InvalidInput(fields={"calendar": ["Send the text/calendar part as the body."]})
         record = interview_actions.exit_interview_record_reply(data=body)
@@ -407,8 +422,9 @@ class FeedUrlApi(APIView):
     def get(self, request):
         return Response({"active": selectors.calendar_feed_active(user=request.user)})
 
-    @extend_schema(request=None, responses=inline_serializer("FeedUrl", {"url": serializers.URLField()}))
+    @extend_schema(request=EmptyBody, responses=inline_serializer("FeedUrl", {"url": serializers.URLField()}))
     def post(self, request):
+        EmptyBody(data=request.data).is_valid(raise_exception=True)
         token = interview_actions.calendar_feed_rotate(user=request.user)
         return Response({"url": f"{settings.SITE_URL}/api/v1/calendar/feeds/{token}.ics"})
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
 
+from core.api import EmptyBody
 from workflows.outbox import selectors, services
 from workflows.outbox.models import ActionKind, ActionStatus, Channel, ScheduledAction
 
@@ -81,8 +82,9 @@ class ActionRetryApi(_ScopedActionsMixin, GenericAPIView):
 
     serializer_class = ActionOutputSerializer
 
-    @extend_schema(request=None, responses=ActionOutputSerializer)
+    @extend_schema(request=EmptyBody, responses=ActionOutputSerializer)
     def post(self, request, pk: int):
+        EmptyBody(data=request.data).is_valid(raise_exception=True)
         action = services.action_retry(action=self.get_object(), actor=request.user)
         return Response(ActionOutputSerializer(action).data)
 
