@@ -100,10 +100,18 @@ def _departure(interview: ExitInterview, name: str, actor, **kwargs) -> Departur
 # --- interviewer choice
 
 
-def interviewer_choose(*, departure: Departure) -> object:
-    """The eligible interviewer with the fewest active interviews; dedicated interviewers before HR."""
-    for user in interviewer_candidates_ranked(departure=departure):
-        return user
+def interviewer_choose(
+    *, departure: Departure, start: datetime.datetime | None = None, duration: datetime.timedelta | None = None
+) -> object:
+    """The interviewer group first, balanced by load (the fewest active interviews); HR only when no
+    dedicated interviewer is eligible and free (a free slot in the window, or free at `start`). When
+    nobody is free, the first in rank, so the caller reports that no slot is free."""
+    ranked = interviewer_candidates_ranked(departure=departure)
+    for user in ranked:
+        if _is_free(departure=departure, user=user, start=start, duration=duration):
+            return user
+    if ranked:
+        return ranked[0]
     raise errors.Unprocessable(
         "No eligible interviewer: add someone outside the employee's management chain to the interviewer group.",
         code=errors.ErrorCode.NO_INTERVIEWER,
@@ -111,12 +119,26 @@ def interviewer_choose(*, departure: Departure) -> object:
 
 
 def interviewer_candidates_ranked(*, departure: Departure) -> list:
+    """Eligible interviewers: the dedicated ones by load, then HR by load (HR stand in, they are not the
+    first choice even when less busy)."""
     candidates = [
         user
         for user in selectors.interviewer_candidates()
         if selectors.interviewer_refusal(departure=departure, user=user) is None
     ]
-    return sorted(candidates, key=lambda u: (u.active_interviews, 0 if u.is_dedicated else 1, u.pk))
+    return sorted(candidates, key=lambda u: (0 if u.is_dedicated else 1, u.active_interviews, u.pk))
+
+
+def _is_free(*, departure: Departure, user, start, duration) -> bool:
+    duration = duration or slot_finder.default_duration()
+    if start is None:
+        return bool(selectors.slots_for(departure=departure, interviewer=user, duration=duration, limit=1))
+    if timezone.is_naive(start):
+        return True  # _validated_start refuses it with a field error
+    end = start + duration
+    return not any(
+        busy_start < end and start < busy_end for busy_start, busy_end in selectors.interviewer_busy(user=user)
+    )
 
 
 def _validated_interviewer(*, departure: Departure, user) -> object:
@@ -178,7 +200,7 @@ def exit_interview_schedule(
         if interviewer is not None:
             chosen = _validated_interviewer(departure=locked, user=interviewer)
         else:
-            chosen = interviewer_choose(departure=locked)
+            chosen = interviewer_choose(departure=locked, start=start, duration=duration)
         transitions.interviewer_lock(chosen)
         if start is None:
             free = selectors.slots_for(departure=locked, interviewer=chosen, duration=duration, limit=1)

@@ -86,7 +86,8 @@ def exit_interview_latest_for(*, departure) -> ExitInterview | None:
 
 
 def interviewer_candidates() -> QuerySet:
-    """Active users who may interview: the interviewer group and HR, with their active interview count."""
+    """Active users who may interview: the interviewer group and HR, with their active interview count and
+    whether they are in the interviewer group (actions.interviews ranks them: that group first, by load)."""
     users = get_user_model().objects.filter(is_active=True, groups__name__in=[roles.INTERVIEWER, roles.HR]).distinct()
     return users.annotate(
         active_interviews=Count("exit_interviews", filter=Q(exit_interviews__state__in=ACTIVE_STATES), distinct=True),

@@ -31,9 +31,43 @@ def test_a_dedicated_interviewer_is_preferred_at_equal_load(departure, org):
 
 
 def test_the_interviewer_with_the_fewest_active_interviews_is_chosen(departure, org):
+    second = UserFactory(username="interviewer2", groups=[roles.INTERVIEWER])
     _busy(org.interviewer, org, 2)
-    _busy(org.hr, org, 1)
+    _busy(second, org, 1)
+    assert interview_actions.interviewer_choose(departure=departure) == second
+
+
+def test_a_dedicated_interviewer_is_chosen_over_hr_with_less_load(departure, org):
+    _busy(org.interviewer, org, 1)
+    assert interview_actions.interviewer_choose(departure=departure) == org.interviewer
+
+
+def test_hr_stands_in_only_when_no_dedicated_interviewer_is_eligible(departure, org):
+    Group.objects.get(name=roles.INTERVIEWER).user_set.set([org.manager])  # in the employee's chain
+    _busy(org.hr, org, 3)
     assert interview_actions.interviewer_choose(departure=departure) == org.hr
+
+
+def test_hr_stands_in_when_the_dedicated_interviewer_has_no_free_slot(departure, org, schedule):
+    # Her working day (Auckland) never overlaps the employee's (Stockholm): no slot in the window.
+    EmployeeFactory.create(user=UserFactory(username="far", groups=[roles.INTERVIEWER]), time_zone="Pacific/Auckland")
+    Group.objects.get(name=roles.INTERVIEWER).user_set.remove(org.interviewer)
+    interview = schedule()
+    assert interview.interviewer == org.hr
+
+
+def test_a_dedicated_interviewer_busy_at_the_asked_time_gives_way_to_the_next(departure, org, schedule):
+    second = UserFactory(username="interviewer2", groups=[roles.INTERVIEWER])
+    first = schedule(interviewer=org.interviewer)  # her first free slot
+    other = DepartureFactory(
+        employee=EmployeeFactory(manager=org.manager2_record),
+        state=DepartureState.APPROVED,
+        notice_date=departure.notice_date,
+        last_working_day=departure.last_working_day,
+    )
+    _busy(second, org, 1)  # more load than org.interviewer, so only her clash sends the choice on
+    chosen = schedule(departure=other, start=first.start)
+    assert chosen.interviewer == second
 
 
 def test_finished_interviews_do_not_count_as_load(departure, org):
