@@ -147,14 +147,29 @@ class ScheduleInputSerializer(BodySerializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="A user in the interviewer or HR group; chosen by load when left out.",
+        help_text="A user in the interviewer or HR group. Left out: the interviewer group first, the least "
+        "loaded (fewest active interviews) who is free; HR only when no dedicated interviewer is eligible and free.",
     )
     start = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="UTC; the first free slot when left out."
     )
-    duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240, default=None)
-    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
-    video_link = serializers.URLField(required=False, allow_blank=True, default="")
+    duration_minutes = serializers.IntegerField(
+        required=False,
+        min_value=15,
+        max_value=240,
+        default=None,
+        help_text="Length of the meeting (default INTERVIEW_DURATION_MINUTES, 60).",
+    )
+    location = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=255,
+        help_text="Where to meet (a private room); LOCATION of the invite.",
+    )
+    video_link = serializers.URLField(
+        required=False, allow_blank=True, default="", help_text="A private video call's URL; in the invite."
+    )
     offer_reference = serializers.BooleanField(
         required=False,
         allow_null=True,
@@ -177,9 +192,10 @@ class DepartureInterviewApi(APIView):
 
     @extend_schema(request=ScheduleInputSerializer, responses={201: InterviewOutputSerializer})
     def post(self, request, pk: int):
-        """Schedule the exit interview (HR): `{interviewer?, start?}`; without `start`, the first free slot
-        in the window. 400 when the interviewer is in the employee's management chain; 409 when the
-        departure is not approved or already has an active interview; 422 when no slot is free."""
+        """Schedule the exit interview (HR): `{interviewer?, start?, duration_minutes?, location?, video_link?,
+        offer_reference?}`; without `start`, the first free slot in the window. 400 for an unknown field or
+        an interviewer in the employee's management chain; 409 when the departure is not approved or
+        already has an active interview; 422 when no slot is free."""
         departure = departure_selectors.departure_get(user=request.user, pk=pk)
         data = ScheduleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
