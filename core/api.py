@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -87,3 +88,18 @@ def _error_response(exc, context):
         code = codes if isinstance(codes, str) else "error"
         response.data = _error_body(code, str(exc.detail))
     return response
+
+
+def api_not_found(request, path: str = ""):
+    """The last route under /api/v1/: an unknown API path is a JSON 404 like every other API error, not
+    Django's HTML page. A GET missing only its trailing slash is redirected, as APPEND_SLASH would."""
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    body = _error_body("not_found", f"There is no API endpoint at {request.path}; see /api/v1/docs/.")
+    return JsonResponse(body, status=404)

@@ -64,3 +64,15 @@ def test_every_endpoint_with_another_success_type_is_tested_above():
         and any(not issubclass(r, JSONRenderer | BrowsableAPIRenderer) for r in getattr(view, "renderer_classes", []))
     }
     assert others == {InterviewInviteApi, FeedApi, SurveyApi}
+
+
+def test_an_unknown_api_path_is_a_json_404(api, db):
+    body = _json_error(api(None).get("/api/v1/interviews/1/slotz/"), 404)
+    assert body["code"] == "not_found"
+    _json_error(api(None).post("/api/v1/no-such-thing/", {}, format="json"), 404)
+
+
+def test_a_get_missing_its_trailing_slash_is_redirected(api, db):
+    response = api(None).get("/api/v1/me?x=1")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/me/?x=1")
+    assert api(None).get("/api/v1/schema/").status_code == 200
