@@ -1,5 +1,5 @@
-"""iCalendar for one-off meetings: build iTIP REQUEST and CANCEL (RFC 5545/5546), read REPLY and COUNTER,
-and build subscription feeds. Generic: it knows meetings and attendees, not the domain.
+"""iCalendar for one-off meetings: build iTIP REQUEST, CANCEL and DECLINECOUNTER (RFC 5545/5546), read REPLY
+and COUNTER, and build subscription feeds. Generic: it knows meetings and attendees, not the domain.
 
 Times are always written in UTC with the Z suffix: clients show local time, and generated VTIMEZONE
 blocks are a known source of one-hour shifts in some clients.
@@ -135,6 +135,17 @@ def build_cancel(meeting: Meeting) -> bytes:
     return cal.to_ical()
 
 
+def build_declinecounter(meeting: Meeting, *, attendee_email: str) -> bytes:
+    """METHOD:DECLINECOUNTER (RFC 5546 3.2.8): the organizer refuses one attendee's proposed time; the
+    meeting stays as it is, at its current SEQUENCE."""
+    cal = _calendar("DECLINECOUNTER")
+    only = tuple(a for a in meeting.attendees if a.email.lower() == attendee_email.lower()) or (
+        Attendee(attendee_email),
+    )
+    cal.add_component(_event(Meeting(**{**meeting.__dict__, "attendees": only})))
+    return cal.to_ical()
+
+
 def build_feed(meetings: Iterable[Meeting], *, name: str) -> bytes:
     """A subscription feed (no METHOD): the meetings without attendees."""
     cal = _calendar(None)
@@ -163,8 +174,9 @@ def _as_utc(prop) -> datetime.datetime | None:
     return value.astimezone(UTC)
 
 
-def parse_reply(data: bytes | str) -> Reply:
-    """Read an iTIP REPLY or COUNTER sent by one attendee."""
+def parse_reply(data: bytes | str, *, sender: str = "") -> Reply:
+    """Read an iTIP REPLY or COUNTER sent by one attendee. A COUNTER may list every attendee (Outlook
+    does); then the one matching `sender` (the email's From address) is the proposer."""
     try:
         cal = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
@@ -191,6 +203,8 @@ def parse_reply(data: bytes | str) -> Reply:
     if method == "REPLY" and len(attendees) != 1:
         raise CalendarParseError("A REPLY must name exactly one ATTENDEE.")
     attendee = attendees[0]
+    if sender and len(attendees) > 1:
+        attendee = next((a for a in attendees if _mailto(a) == sender.strip().lower()), attendee)
     partstat = str(attendee.params.get("PARTSTAT", "")).upper()
     try:
         start = _as_utc(event.get("dtstart"))

@@ -158,7 +158,19 @@ def counter_proposals(*, interview: ExitInterview) -> list:
     found = [
         reply
         for reply in interview.replies.all()
-        if reply.method in methods and reply.applied and reply.sequence >= interview.sequence
+        if reply.method in methods and reply.applied and not reply.decision and reply.sequence >= interview.sequence
+    ]
+    return sorted(found, key=lambda reply: (reply.received_at, reply.pk))
+
+
+def attendee_declines(*, interview: ExitInterview) -> list:
+    """Declines of the current invite (iTIP REPLY with PARTSTAT=DECLINED) and a decline recorded in the app."""
+    found = [
+        reply
+        for reply in interview.replies.all()
+        if reply.applied
+        and reply.sequence >= interview.sequence
+        and (reply.method == AttendeeReply.Method.DECLINE or (reply.method == "REPLY" and reply.partstat == "DECLINED"))
     ]
     return sorted(found, key=lambda reply: (reply.received_at, reply.pk))
 
