@@ -18,6 +18,7 @@ from django_fsm import can_proceed
 from core import errors, roles
 from integrations.calendar import CalendarParseError, parse_reply
 from offboarding import access, transitions
+from offboarding.actions import calendars as calendar_actions
 from offboarding.actions import references as reference_actions
 from offboarding.feedback import crypto
 from offboarding.interviews import selectors
@@ -125,6 +126,40 @@ def _validated_interviewer(*, departure: Departure, user) -> object:
     return user
 
 
+def slots_offered(
+    *, departure: Departure, interviewer, exclude=(), first=None, last=None, duration=None, limit: int | None = 40
+) -> tuple[list[tuple[datetime.datetime, datetime.datetime]], list[str]]:
+    """Free slots that also avoid busy time in the interviewer's and the leaver's own calendars, and the
+    notes of calendars that did not answer (their owner's slots then follow working hours only)."""
+    default_first, default_last = slot_finder.default_window(departure=departure)
+    first, last = first or default_first, last or default_last
+    people = [interviewer, departure.employee.user] if departure.employee.user_id else [interviewer]
+    busy = calendar_actions.personal_busy(users=people, first=first, last=last)
+    found = selectors.slots_for(
+        departure=departure,
+        interviewer=interviewer,
+        exclude=exclude,
+        first=first,
+        last=last,
+        duration=duration,
+        limit=limit,
+        extra_busy=busy.intervals,
+    )
+    return found, busy.notes
+
+
+def exit_interview_slots_offered(*, interview: ExitInterview, first=None, last=None, duration=None):
+    """GET /interviews/{id}/slots/: (slots, notes) for this interview, its own time left out."""
+    return slots_offered(
+        departure=interview.departure,
+        interviewer=interview.interviewer,
+        exclude=[interview.pk],
+        first=first,
+        last=last,
+        duration=duration,
+    )
+
+
 def _validated_start(
     *, interview_or_none, departure, interviewer, start, duration, must_be_offered: bool
 ) -> tuple[datetime.datetime, datetime.datetime]:
@@ -138,7 +173,7 @@ def _validated_start(
         raise errors.InvalidInput(fields={"start": ["The interview must start in the future."]})
     exclude = [interview_or_none.pk] if interview_or_none is not None else []
     if must_be_offered:
-        offered = selectors.slots_for(
+        offered, _ = slots_offered(
             departure=departure, interviewer=interviewer, exclude=exclude, duration=duration, limit=None
         )
         if (start, end) not in offered:
@@ -180,7 +215,7 @@ def exit_interview_schedule(
             chosen = interviewer_choose(departure=locked)
         transitions.interviewer_lock(chosen)
         if start is None:
-            free = selectors.slots_for(departure=locked, interviewer=chosen, duration=duration, limit=1)
+            free, _ = slots_offered(departure=locked, interviewer=chosen, duration=duration, limit=1)
             if not free:
                 raise errors.Unprocessable(
                     "No free slot in the interview window: give a start time.", code=errors.ErrorCode.NO_FREE_SLOT
@@ -347,7 +382,7 @@ def exit_interview_last_day_changed(*, departure: Departure, actor) -> ExitInter
             return interview
         transitions.interviewer_lock(interview.interviewer)
         duration = interview.end - interview.start
-        free = selectors.slots_for(
+        free, _ = slots_offered(
             departure=interview.departure,
             interviewer=interview.interviewer,
             exclude=[interview.pk],

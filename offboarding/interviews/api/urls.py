@@ -3,7 +3,7 @@ own path, so /interviews/{id}/responses/ (offboarding.feedback) is never shadowe
 
 from django.urls import path
 
-from offboarding.interviews.api import references, views
+from offboarding.interviews.api import calendars, references, views
 
 action_routes = [
     path(
@@ -34,6 +34,7 @@ urlpatterns = [
         views.ProposalDecisionApi.as_view(decision="refuse"),
         name="interview-proposal-refuse",
     ),
+    path("me/calendar/", calendars.PersonalCalendarApi.as_view(), name="personal-calendar"),
     path("calendar/feeds/<slug:token>.ics", views.FeedApi.as_view(), name="interview-feed"),
     path("references/<int:pk>/", references.ReferenceDetailApi.as_view(), name="reference-detail"),
     path("references/<int:pk>/accept/", references.ReferenceAcceptApi.as_view(), name="reference-accept"),

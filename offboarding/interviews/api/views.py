@@ -263,9 +263,14 @@ class SlotSerializer(serializers.Serializer):
     interviewer_local = serializers.CharField()
 
 
+CALENDAR_NOTES_HEADER = "X-Calendar-Notes"
+
+
 class InterviewSlotsApi(APIView):
     """Free slots inside both people's working hours and time zones, on business days, in the window
-    (default: the last two weeks of notice, never the last day), avoiding the interviewer's other interviews."""
+    (default: the last two weeks of notice, never the last day), avoiding the interviewer's other interviews
+    and busy time in the interviewer's and the leaver's connected calendars. When a connected calendar does
+    not answer, the slots follow working hours for its owner and the `X-Calendar-Notes` header says so."""
 
     @extend_schema(
         parameters=[
@@ -281,7 +286,7 @@ class InterviewSlotsApi(APIView):
         params = SlotQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         minutes = params.validated_data.get("duration")
-        found = selectors.exit_interview_slots(
+        found, notes = interview_actions.exit_interview_slots_offered(
             interview=interview,
             first=params.validated_data.get("from"),
             last=params.validated_data.get("to"),
@@ -298,7 +303,11 @@ class InterviewSlotsApi(APIView):
             }
             for start, end in found
         ]
-        return Response(SlotSerializer(rows, many=True).data)
+        response = Response(SlotSerializer(rows, many=True).data)
+        if notes:
+            # A connected calendar did not answer: these slots follow working hours for its owner.
+            response[CALENDAR_NOTES_HEADER] = " | ".join(notes)
+        return response
 
 
 class SlotQuerySerializer(serializers.Serializer):
