@@ -211,10 +211,11 @@ def parse_reply(data: bytes | str, *, sender: str = "") -> Reply:
         end = _as_utc(event.get("dtend"))
         if end is None and start is not None and event.get("duration") is not None:
             end = start + event.get("duration").dt
-    except CalendarParseError:
-        raise
     except Exception as exc:  # malformed date values surface as various errors
-        raise CalendarParseError(f"Bad date: {exc}") from exc
+        if method == "COUNTER":
+            raise CalendarParseError(f"Bad date: {exc}") from exc
+        # A REPLY's times only echo the meeting; a client's odd time zone must not lose the answer.
+        start = end = None
     if method == "COUNTER" and (start is None or end is None or end <= start):
         raise CalendarParseError("A COUNTER must propose a DTSTART before its DTEND.")
     return Reply(
@@ -225,5 +226,14 @@ def parse_reply(data: bytes | str, *, sender: str = "") -> Reply:
         partstat=partstat,
         start=start,
         end=end,
-        comment=str(event.get("comment", "")),
+        comment=_comment(event, attendee),
     )
+
+
+def _comment(event, attendee) -> str:
+    """The attendee's note: COMMENT (RFC 5546; Outlook, Apple) or the ATTENDEE's X-RESPONSE-COMMENT
+    parameter (Google Calendar)."""
+    comments = event.get("comment")
+    if comments is None:
+        return str(attendee.params.get("X-RESPONSE-COMMENT", "")).strip()
+    return "\n".join(str(c) for c in (comments if isinstance(comments, list) else [comments])).strip()
