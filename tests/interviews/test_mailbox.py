@@ -16,7 +16,7 @@ from integrations.inbound.mailbox import mailbox_read
 from integrations.models import InboundMessage
 from offboarding.interviews.models import AttendeeReply, PartStat
 from offboarding.notifications.interviews import organizer
-from tests.helpers import DovecotServer
+from tests.helpers import DovecotServer, race
 from tests.interviews import mail_shapes
 from workflows.outbox.models import ScheduledAction
 
@@ -220,3 +220,29 @@ def test_the_beat_task_reads_the_mailbox(schedule, dovecot, mailbox):
     assert inbound_tasks.read_organizer_mailbox.run() == {"enabled": True, "seen": 1, "processed": 1, "duplicates": 0}
     interview.refresh_from_db()
     assert interview.employee_partstat == PartStat.ACCEPTED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_readers_at_once_record_each_reply_once(postgres_required, schedule, dovecot):
+    """Two workers read the same mailbox at the same moment (beat fired twice, a retry overlapping the
+    next run): the Message-ID row decides, each reply is recorded once and every message is filed."""
+    user = f"organizer-{uuid.uuid4().hex[:10]}@example.com"
+    interview = schedule()
+    for client in ("outlook", "google", "apple"):
+        dovecot.append(user, reply_from(interview, client, partstat="DECLINED"))
+    url = dovecot.url(user)
+
+    def read():
+        try:
+            return mailbox_read(url=url)
+        except IMAPClientError:
+            return None  # the other reader moved a message under it: the next run finishes
+
+    race(read, read)
+
+    mailbox_read(url=url)  # a later run files anything left
+    assert AttendeeReply.objects.count() == 3
+    assert InboundMessage.objects.count() == 3
+    assert declined_notices().count() == 2
+    assert dovecot.folder_messages(user, "INBOX") == []
