@@ -39,7 +39,7 @@ class PersonalCalendarApi(APIView):
     recurrences read), and/or `{default_location}`; DELETE disconnects. Proposed interview slots avoid busy
     time in it; when it does not answer, slots follow working hours and say so."""
 
-    class InputSerializer(serializers.Serializer):
+    class CalendarConnectSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=CalendarKind.choices, required=False)
         url = serializers.CharField(required=False, max_length=2000, write_only=True)
         username = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -57,9 +57,9 @@ class PersonalCalendarApi(APIView):
     def get(self, request):
         return Response(_status(calendar_actions.personal_calendar_of(user=request.user)))
 
-    @extend_schema(request=InputSerializer, responses=CalendarStatusSerializer)
+    @extend_schema(request=CalendarConnectSerializer, responses=CalendarStatusSerializer)
     def put(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.CalendarConnectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if "kind" in values:
