@@ -76,7 +76,12 @@ def render_message(
     With `calendar` and `method`, the message is an iTIP invite (REQUEST or CANCEL).
     """
     with translation.override(language):
-        ctx = {"site_url": settings.SITE_URL, "language": language, **context}
+        ctx = {
+            "site_url": settings.SITE_URL,
+            "language": language,
+            "hr_reply_to": bool(settings.HR_REPLY_TO_EMAIL),
+            **context,
+        }
         subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())
         text = render_to_string(f"emails/{template}.txt", ctx)
         html = render_to_string(f"emails/{template}.html", ctx)
