@@ -243,7 +243,9 @@ def interview_meeting(
         organizer_name=name,
         attendees=attendees,
         location=place,
-        description=interview_agenda(interview),
+        # A room in LOCATION leaves the video link (if any) to the description, so it is never lost.
+        description=interview_agenda(interview)
+        + (f"\n\n{interview.video_link}" if interview.video_link and place != interview.video_link else ""),
         url=f"{settings.SITE_URL}/",
         cancelled=cancelled,
     )

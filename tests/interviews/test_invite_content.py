@@ -88,3 +88,10 @@ def test_the_invites_html_uses_the_common_layout(schedule, org, deliver):
     [html] = [content for content, kind in message.alternatives if kind == "text/html"]
     assert "font-family" in html and "Sent by the offboarding system." in html
     assert "<li>A private, relaxed setting</li>" in html
+
+
+def test_a_room_and_a_video_link_both_reach_the_invite(schedule, org, deliver):
+    schedule(location="Room Fika", video_link="https://meet.example/abc")
+    event = event_of(calendar_part(invite_to(deliver(kinds=[ActionKind.INVITE]), org.employee_record.email))[1])
+    assert str(event["LOCATION"]) == "Room Fika"
+    assert str(event["DESCRIPTION"]).endswith("\n\nhttps://meet.example/abc")
