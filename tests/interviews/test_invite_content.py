@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime
 import email
+import uuid
 from email import policy
 
 import pytest
 
+from integrations import calendar
 from offboarding.actions import answers as answer_actions
 from offboarding.actions import calendars as calendar_actions
 from offboarding.actions import interviews as interview_actions
 from offboarding.feedback.models import Guide
+from offboarding.notifications.interviews import interview_meeting
 from tests.helpers import SECRET
 from tests.interviews.conftest import calendar_part, event_of
 from workflows.outbox.models import ActionKind
@@ -95,3 +98,27 @@ def test_a_room_and_a_video_link_both_reach_the_invite(schedule, org, deliver):
     event = event_of(calendar_part(invite_to(deliver(kinds=[ActionKind.INVITE]), org.employee_record.email))[1])
     assert str(event["LOCATION"]) == "Room Fika"
     assert str(event["DESCRIPTION"]).endswith("\n\nhttps://meet.example/abc")
+
+
+def test_other_parsers_and_a_caldav_server_accept_the_new_invite_and_declinecounter(schedule, org, deliver, radicale):
+    """vobject reads the REQUEST (with its multi-line DESCRIPTION) and the DECLINECOUNTER; Radicale stores
+    the REQUEST's event as a calendar client would after accepting it."""
+    import vobject
+
+    interview = schedule(location="Room Fika")
+    message = invite_to(deliver(kinds=[ActionKind.INVITE]), org.employee_record.email)
+    raw = calendar_part(message)[0].get_content()
+    parsed = vobject.readOne(raw)
+    assert parsed.vevent.location.value == "Room Fika"
+    assert parsed.vevent.description.value.splitlines()[1] == "1. A private, relaxed setting"
+    assert parsed.vevent.url.value == "http://testserver/"
+
+    url = radicale.calendar(f"u{interview.pk}x{uuid.uuid4().hex[:6]}", "inbox")
+    owner = url.removeprefix(radicale.base).split("/")[1]
+    stored = raw.replace("METHOD:REQUEST\r\n", "")  # a calendar object resource carries no METHOD
+    radicale.put_event(owner, url, "interview", stored)
+
+    decline = calendar.build_declinecounter(
+        interview_meeting(interview, language="en"), attendee_email=org.employee_record.email
+    )
+    assert vobject.readOne(decline.decode()).method.value == "DECLINECOUNTER"
