@@ -16,7 +16,7 @@ from integrations.inbound.mailbox import mailbox_read
 from integrations.models import InboundMessage
 from offboarding.interviews.models import AttendeeReply, PartStat
 from offboarding.notifications.interviews import organizer
-from tests.helpers import DovecotServer, race
+from tests.helpers import DovecotServer, free_port, race
 from tests.interviews import mail_shapes
 from workflows.outbox.models import ScheduledAction
 
@@ -246,3 +246,27 @@ def test_two_readers_at_once_record_each_reply_once(postgres_required, schedule,
     assert InboundMessage.objects.count() == 3
     assert declined_notices().count() == 2
     assert dovecot.folder_messages(user, "INBOX") == []
+
+
+def test_the_reader_runs_every_minute_under_beat_and_is_registered(settings):
+    from config.celery import app
+
+    [entry] = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "integrations.read_organizer_mailbox"]
+    assert entry["schedule"] == 60
+    app.loader.import_default_modules()
+    assert "integrations.read_organizer_mailbox" in app.tasks
+
+
+def test_a_mailbox_that_is_away_is_retried_and_nothing_is_lost(schedule, dovecot, mailbox):
+    interview = schedule()
+    dovecot.append(mailbox, reply_from(interview, "outlook", partstat="TENTATIVE"))
+    with override_settings(IMAP_URL=f"imap://x:y@127.0.0.1:{free_port()}/INBOX"):
+        away = inbound_tasks.read_organizer_mailbox.apply()  # eager: its retries run at once, then it fails
+    assert away.failed() and isinstance(away.result, OSError)
+    assert away.traceback and AttendeeReply.objects.count() == 0
+
+    back = inbound_tasks.read_organizer_mailbox.apply()  # the next beat, the server answering again
+
+    assert back.successful() and back.result["processed"] == 1
+    interview.refresh_from_db()
+    assert interview.employee_partstat == PartStat.TENTATIVE
