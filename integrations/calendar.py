@@ -1,5 +1,5 @@
-"""iCalendar for one-off meetings: build iTIP REQUEST and CANCEL (RFC 5545/5546), read REPLY and COUNTER,
-and build subscription feeds. Generic: it knows meetings and attendees, not the domain.
+"""iCalendar for one-off meetings: build iTIP REQUEST, CANCEL and DECLINECOUNTER (RFC 5545/5546), read REPLY
+and COUNTER, and build subscription feeds. Generic: it knows meetings and attendees, not the domain.
 
 Times are always written in UTC with the Z suffix: clients show local time, and generated VTIMEZONE
 blocks are a known source of one-hour shifts in some clients.
@@ -135,6 +135,17 @@ def build_cancel(meeting: Meeting) -> bytes:
     return cal.to_ical()
 
 
+def build_declinecounter(meeting: Meeting, *, attendee_email: str) -> bytes:
+    """METHOD:DECLINECOUNTER (RFC 5546 3.2.8): the organizer refuses one attendee's proposed time; the
+    meeting stays as it is, at its current SEQUENCE."""
+    cal = _calendar("DECLINECOUNTER")
+    only = tuple(a for a in meeting.attendees if a.email.lower() == attendee_email.lower()) or (
+        Attendee(attendee_email),
+    )
+    cal.add_component(_event(Meeting(**{**meeting.__dict__, "attendees": only})))
+    return cal.to_ical()
+
+
 def build_feed(meetings: Iterable[Meeting], *, name: str) -> bytes:
     """A subscription feed (no METHOD): the meetings without attendees."""
     cal = _calendar(None)
@@ -163,8 +174,9 @@ def _as_utc(prop) -> datetime.datetime | None:
     return value.astimezone(UTC)
 
 
-def parse_reply(data: bytes | str) -> Reply:
-    """Read an iTIP REPLY or COUNTER sent by one attendee."""
+def parse_reply(data: bytes | str, *, sender: str = "") -> Reply:
+    """Read an iTIP REPLY or COUNTER sent by one attendee. A COUNTER may list every attendee (Outlook
+    does); then the one matching `sender` (the email's From address) is the proposer."""
     try:
         cal = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
@@ -191,16 +203,19 @@ def parse_reply(data: bytes | str) -> Reply:
     if method == "REPLY" and len(attendees) != 1:
         raise CalendarParseError("A REPLY must name exactly one ATTENDEE.")
     attendee = attendees[0]
+    if sender and len(attendees) > 1:
+        attendee = next((a for a in attendees if _mailto(a) == sender.strip().lower()), attendee)
     partstat = str(attendee.params.get("PARTSTAT", "")).upper()
     try:
         start = _as_utc(event.get("dtstart"))
         end = _as_utc(event.get("dtend"))
         if end is None and start is not None and event.get("duration") is not None:
             end = start + event.get("duration").dt
-    except CalendarParseError:
-        raise
     except Exception as exc:  # malformed date values surface as various errors
-        raise CalendarParseError(f"Bad date: {exc}") from exc
+        if method == "COUNTER":
+            raise CalendarParseError(f"Bad date: {exc}") from exc
+        # A REPLY's times only echo the meeting; a client's odd time zone must not lose the answer.
+        start = end = None
     if method == "COUNTER" and (start is None or end is None or end <= start):
         raise CalendarParseError("A COUNTER must propose a DTSTART before its DTEND.")
     return Reply(
@@ -211,5 +226,14 @@ def parse_reply(data: bytes | str) -> Reply:
         partstat=partstat,
         start=start,
         end=end,
-        comment=str(event.get("comment", "")),
+        comment=_comment(event, attendee),
     )
+
+
+def _comment(event, attendee) -> str:
+    """The attendee's note: COMMENT (RFC 5546; Outlook, Apple) or the ATTENDEE's X-RESPONSE-COMMENT
+    parameter (Google Calendar)."""
+    comments = event.get("comment")
+    if comments is None:
+        return str(attendee.params.get("X-RESPONSE-COMMENT", "")).strip()
+    return "\n".join(str(c) for c in (comments if isinstance(comments, list) else [comments])).strip()

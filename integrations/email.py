@@ -76,15 +76,23 @@ def render_message(
     With `calendar` and `method`, the message is an iTIP invite (REQUEST or CANCEL).
     """
     with translation.override(language):
-        ctx = {"site_url": settings.SITE_URL, "language": language, **context}
+        ctx = {
+            "site_url": settings.SITE_URL,
+            "language": language,
+            "hr_reply_to": bool(settings.HR_REPLY_TO_EMAIL),
+            **context,
+        }
         subject = " ".join(render_to_string(f"emails/{template}.subject.txt", ctx).split())
         text = render_to_string(f"emails/{template}.txt", ctx)
         html = render_to_string(f"emails/{template}.html", ctx)
     all_headers = dict(headers or {})
-    if calendar is None:
-        # RFC 3834: an automatic message, so out-of-office replies are not sent back to it.
-        # (Not on invites: attendees' calendar replies must still come back.)
-        all_headers.setdefault("Auto-Submitted", "auto-generated")
+    # RFC 3834: every message we send is automatic, so out-of-office responders stay quiet. Calendar
+    # replies are not automatic responses (a person presses Accept), so they still come back.
+    all_headers.setdefault("Auto-Submitted", "auto-generated")
+    if reply_to is None and settings.HR_REPLY_TO_EMAIL:
+        # A person's answer to our email reaches a human at HR; calendar clients send iTIP replies to
+        # the ORGANIZER, not here, so the organizer mailbox still receives RSVPs.
+        reply_to = [settings.HR_REPLY_TO_EMAIL]
     common = {
         "subject": subject,
         "body": text,

@@ -40,3 +40,30 @@ class ChatWebhook(models.Model):
 
     def __str__(self) -> str:
         return self.department or str(_("(all other teams)"))
+
+
+class InboundMessage(models.Model):
+    """An email taken from the organizer mailbox or the inbound-mail webhook, by its Message-ID: the
+    unique id makes a second delivery of the same message (a rerun, a crash before the move) a no-op.
+    Only ids and words are kept, never the message itself."""
+
+    class Outcome(models.TextChoices):
+        RECORDED = "recorded", _("Recorded")
+        IGNORED = "ignored", _("Recorded and ignored")
+        REJECTED = "rejected", _("Not an iTIP reply we can read")
+
+    message_id = models.CharField(max_length=255, unique=True)
+    source = models.CharField(max_length=20)  # "imap" or "webhook"
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    # Why it was ignored or rejected, e.g. "unknown UID": system words, no message text.
+    reason = models.CharField(max_length=200, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    uid = models.CharField(max_length=255, blank=True)
+    reply_id = models.BigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.message_id} ({self.outcome})"

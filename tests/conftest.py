@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -12,7 +14,7 @@ from rest_framework.test import APIClient
 
 from core import roles
 from tests.factories import EmployeeFactory, UserFactory
-from tests.helpers import reachable, service_missing
+from tests.helpers import DovecotServer, RadicaleServer, reachable, service_missing
 
 
 def redis_url() -> str:
@@ -135,3 +137,24 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """A Dovecot IMAP server on loopback for the session (Debian's dovecot-imapd); each test logs in as a
+    user of its own, so it reads a fresh mailbox."""
+    if shutil.which("dovecot") is None:
+        service_missing("Dovecot is not installed (apt-get install dovecot-imapd)")
+    server = DovecotServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory):
+    """A Radicale CalDAV server on loopback for the session; each test makes calendars of its own."""
+    if importlib.util.find_spec("radicale") is None:
+        service_missing("Radicale is not installed (pip install -e '.[dev]')")
+    server = RadicaleServer(tmp_path_factory.mktemp("radicale")).start()
+    yield server
+    server.stop()

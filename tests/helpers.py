@@ -136,3 +136,237 @@ def make_employees(count: int, *, manager=None, prefix="B") -> list[Employee]:
             for n in range(count)
         ]
     )
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, *, process=None, timeout: float = 20) -> None:
+    """Wait until a server we started answers on loopback (or fail with its exit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if reachable("127.0.0.1", port):
+            return
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the server exited with status {process.returncode}")
+        time.sleep(0.05)
+    raise AssertionError(f"nothing answered on port {port}")
+
+
+DOVECOT_CONFIG = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+instance_name = offboarding-test-{port}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{root}/mail/%u
+default_internal_user = {internal_user}
+default_internal_group = {internal_group}
+default_login_user = {login_user}
+first_valid_uid = {uid}
+# Any user name logs in with this password: each test reads its own fresh mailbox.
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/home/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+class DovecotServer:
+    """A private Dovecot IMAP server on a loopback port with its config, Maildirs and logs in a temporary
+    folder of its own (removed by close()).
+
+    As root, Dovecot runs its login and mail processes as the users Debian's package creates (dovenull,
+    dovecot), which must reach that folder: so it is made under the system's temp dir, not pytest's private
+    one. As anyone else, everything runs as that user."""
+
+    PASSWORD = "mailbox-secret"
+
+    def __init__(self):
+        import pathlib
+        import pwd
+        import tempfile
+
+        self.root = pathlib.Path(tempfile.mkdtemp(prefix="offboarding-dovecot-"))
+        self.port = free_port()
+        self.process = None
+        if os.geteuid() == 0:
+            internal = pwd.getpwnam("dovecot")
+            self.names = {"internal_user": "dovecot", "internal_group": "dovecot", "login_user": "dovenull"}
+            self.uid, self.gid = internal.pw_uid, internal.pw_gid
+        else:
+            me = pwd.getpwuid(os.geteuid()).pw_name
+            group = __import__("grp").getgrgid(os.getegid()).gr_name
+            self.names = {"internal_user": me, "internal_group": group, "login_user": me}
+            self.uid, self.gid = os.geteuid(), os.getegid()
+
+    @property
+    def config(self):
+        return self.root / "dovecot.conf"
+
+    def url(self, user: str, folder: str = "INBOX") -> str:
+        from urllib.parse import quote
+
+        return f"imap://{quote(user, safe='')}:{self.PASSWORD}@127.0.0.1:{self.port}/{folder}"
+
+    def start(self) -> DovecotServer:
+        import subprocess
+
+        for sub in ("mail", "home"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+            os.chown(self.root / sub, self.uid, self.gid)
+        os.chmod(self.root, 0o755)  # the login processes reach the auth socket under it
+        self.config.write_text(
+            DOVECOT_CONFIG.format(
+                root=self.root, port=self.port, uid=self.uid, gid=self.gid, password=self.PASSWORD, **self.names
+            )
+        )
+        # Its own process group, so kill() can take the server and every child down together.
+        self.process = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(self.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def close(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def kill(self) -> None:
+        """Take the server away at once, mid-conversation: SIGKILL to its whole process group (the master and
+        the login, mail and auth processes it started), so open connections drop as in a crash."""
+        import signal
+
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=20)
+            self.process = None
+        deadline = time.monotonic() + 20
+        while reachable("127.0.0.1", self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
+        """Deliver a message the way a mail client files one: IMAP APPEND."""
+        from imapclient import IMAPClient
+
+        with IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10) as client:
+            client.login(user, self.PASSWORD)
+            client.append(folder, raw)
+
+    def folder_messages(self, user: str, folder: str) -> list[tuple[int, set]]:
+        """(uid, flags) of each message in a folder; [] when the folder does not exist."""
+        from imapclient import IMAPClient
+
+        with IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10) as client:
+            client.login(user, self.PASSWORD)
+            if not client.folder_exists(folder):
+                return []
+            client.select_folder(folder, readonly=True)
+            uids = client.search("ALL")
+            flags = client.get_flags(uids) if uids else {}
+            # \Recent only says which session saw a message first: not a flag anyone set.
+            return [(uid, set(flags[uid]) - {b"\\Recent"}) for uid in uids]
+
+
+class RadicaleServer:
+    """A private Radicale CalDAV server on a loopback port, its collections in `root`, with no authentication
+    (any user name is accepted and owns the collections under its name)."""
+
+    def __init__(self, root):
+        import pathlib
+
+        self.root = pathlib.Path(root)
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> RadicaleServer:
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "radicale",
+                "--storage-filesystem-folder", str(self.root / "collections"),
+                "--server-hosts", f"127.0.0.1:{self.port}",
+                "--auth-type", "none",
+                "--rights-type", "owner_only",
+                "--logging-level", "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def _call(self, method: str, path: str, user: str, body: bytes = b"", content_type: str = "") -> int:
+        import base64
+        import urllib.error
+        import urllib.request
+
+        headers = {"Authorization": "Basic " + base64.b64encode(f"{user}:x".encode()).decode()}
+        if content_type:
+            headers["Content-Type"] = content_type
+        request = urllib.request.Request(self.base + path, data=body or None, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    def calendar(self, user: str, name: str) -> str:
+        """Create a calendar collection; its URL."""
+        path = f"/{user}/{name}/"
+        status = self._call("MKCALENDAR", path, user)
+        assert status == 201, status
+        return self.base + path
+
+    def put_event(self, user: str, calendar_url: str, uid: str, ics: str) -> None:
+        path = calendar_url.removeprefix(self.base) + f"{uid}.ics"
+        status = self._call("PUT", path, user, ics.encode(), "text/calendar; charset=utf-8")
+        assert status in (201, 204), status

@@ -197,6 +197,12 @@ CELERY_BEAT_SCHEDULE["outbox-sweep-due-actions"] = {
     "options": {"expires": 55},
 }
 CELERY_BEAT_SCHEDULE["integrations-overdue-steps-chat"] = {"task": "integrations.overdue_steps_chat", "schedule": 86400}
+# The organizer mailbox: iTIP replies read every minute when IMAP_URL is set.
+CELERY_BEAT_SCHEDULE["integrations-read-organizer-mailbox"] = {
+    "task": "integrations.read_organizer_mailbox",
+    "schedule": 60,
+    "options": {"expires": 55},
+}
 CELERY_BEAT_SCHEDULE["feedback-purge-expired-answers"] = {"task": "feedback.purge_expired_answers", "schedule": 21600}
 
 # --- Product settings
@@ -208,6 +214,21 @@ INTERVIEW_WINDOW_DAYS = env.int("INTERVIEW_WINDOW_DAYS", default=14)
 INTERVIEW_DURATION_MINUTES = env.int("INTERVIEW_DURATION_MINUTES", default=60)
 # ORGANIZER of invites; attendees' replies go here (its inbound webhook posts to /interviews/replies/).
 CALENDAR_ORGANIZER_EMAIL = env("CALENDAR_ORGANIZER_EMAIL", default="")
+# A human at HR: the Reply-To of every email we send (answers reach a person, not the organizer mailbox
+# or a no-reply address), and who is told of a decline when no HR user scheduled the interview.
+HR_REPLY_TO_EMAIL = env("HR_REPLY_TO_EMAIL", default="")
+# The organizer mailbox read for iTIP REPLY and COUNTER, e.g. imaps://user:password@mail.example.com/INBOX
+# (imap:// for plain IMAP; the path is the folder read, INBOX by default). Unset: the reader is off.
+IMAP_URL = env("IMAP_URL", default="")
+# Where processed replies are moved (created when missing); the server's own folder separator applies.
+IMAP_PROCESSED_FOLDER = env("IMAP_PROCESSED_FOLDER", default="Processed")
+IMAP_TIMEOUT = env.int("IMAP_TIMEOUT", default=30)
+# Shared secret of the inbound-mail webhook (raw MIME POSTed by a mail provider), signed like HRIS events.
+INBOUND_MAIL_SECRET = env("INBOUND_MAIL_SECRET", default="")
+# Personal calendars (CalDAV free-busy, published .ics): how long one may take before slots are proposed
+# from working hours alone, and how long an answer is reused.
+PERSONAL_CALENDAR_TIMEOUT = env.int("PERSONAL_CALENDAR_TIMEOUT", default=8)
+PERSONAL_CALENDAR_CACHE_SECONDS = env.int("PERSONAL_CALENDAR_CACHE_SECONDS", default=120)
 REPORT_MIN_GROUP_SIZE = env.int("REPORT_MIN_GROUP_SIZE", default=5)
 ANSWER_RETENTION_DAYS = env.int("ANSWER_RETENTION_DAYS", default=365)
 FOLLOW_UP_DAYS = env.list("FOLLOW_UP_DAYS", cast=int, default=[30, 90])

@@ -1,4 +1,4 @@
-"""Routes of the edges: HRIS events, IT receipts, and the CSV bulk start (under /departures/)."""
+"""Routes of the edges: HRIS events, IT receipts, inbound mail, and the CSV bulk start (under /departures/)."""
 
 from django.urls import path
 
@@ -11,5 +11,6 @@ urlpatterns = [
         views.AccessRevocationReceiptApi.as_view(),
         name="webhook-receipts",
     ),
+    path("integrations/mail/inbound/", views.InboundMailApi.as_view(), name="inbound-mail"),
     path("departures/import/", views.DepartureImportApi.as_view(), name="departure-import"),
 ]

@@ -1,4 +1,5 @@
-"""Inbound HTTP endpoints of the edges: signed HRIS events, IT receipts, and HR's CSV bulk start."""
+"""Inbound HTTP endpoints of the edges: signed HRIS events, IT receipts, inbound calendar-reply mail, and HR's
+CSV bulk start."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from integrations import signing
 from integrations.inbound.csv_import import csv_text_decode, departures_import_csv
 from integrations.inbound.hris.mappers import MAPPERS
 from integrations.inbound.hris.processor import hris_payload_process
+from integrations.inbound.mail import inbound_mail_process
 from integrations.inbound.receipts import access_revocation_receipt
 
 
@@ -131,6 +133,41 @@ class AccessRevocationReceiptApi(APIView):
         return Response(
             access_revocation_receipt(event_id=data["id"], event_type=data["type"], departure_id=data["departure_id"])
         )
+
+
+class InboundMailApi(APIView):
+    """A mail provider forwards one message sent to the organizer mailbox: the raw MIME (RFC 5322) as the
+    body, signed with INBOUND_MAIL_SECRET like HRIS events. An iTIP REPLY or COUNTER inside runs the same
+    action as POST /interviews/replies/, once per Message-ID (`duplicate` on a redelivery). Other mail is
+    answered `not_a_reply` and dropped. Replies to an unknown UID or an older SEQUENCE are `ignored`."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request={"message/rfc822": OpenApiTypes.BINARY},
+        parameters=SIGNATURE_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                "InboundMailResult",
+                {
+                    "status": serializers.ChoiceField(["recorded", "ignored", "rejected", "duplicate", "not_a_reply"]),
+                    "reason": serializers.CharField(),
+                },
+            )
+        },
+        auth=[],
+    )
+    def post(self, request):
+        secret = settings.INBOUND_MAIL_SECRET
+        if not secret:
+            raise errors.ConfigurationError("INBOUND_MAIL_SECRET is not set.")
+        body = _verify(request, secret)
+        result = inbound_mail_process(raw=body, source="webhook")
+        if result is None:
+            return Response({"status": "not_a_reply", "reason": "No iTIP REPLY or COUNTER in the message."})
+        status = "duplicate" if result.duplicate else result.message.outcome
+        return Response({"status": status, "reason": result.message.reason})
 
 
 class CsvTextParser(BaseParser):

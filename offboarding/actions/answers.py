@@ -24,13 +24,23 @@ from offboarding.feedback.models import (
     SurveyState,
 )
 from offboarding.feedback.selectors import answers_role, guide_current
+from offboarding.interviews.models import AttendeeReply, PersonalCalendar
 from offboarding.models import ReasonCategory
 from offboarding.notifications import feedback as feedback_notices
 
 logger = logging.getLogger(__name__)
 
 # Every encrypted column: (model, field). Key rotation walks this list.
-ENCRYPTED_FIELDS = ((Answer, "text"), (InterviewResponse, "notes"), (FollowUpSurvey, "addition"))
+ENCRYPTED_FIELDS = (
+    (Answer, "text"),
+    (InterviewResponse, "notes"),
+    (FollowUpSurvey, "addition"),
+    # The leaver's scheduling notes and calendar comments, and people's calendar URLs and passwords.
+    (AttendeeReply, "note"),
+    (AttendeeReply, "comment"),
+    (PersonalCalendar, "url"),
+    (PersonalCalendar, "password"),
+)
 
 
 def guide_create_version(*, content: dict, actor, note: str = "") -> Guide:

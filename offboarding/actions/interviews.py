@@ -18,13 +18,16 @@ from django_fsm import can_proceed
 from core import errors, roles
 from integrations.calendar import CalendarParseError, parse_reply
 from offboarding import access, transitions
+from offboarding.actions import calendars as calendar_actions
 from offboarding.actions import references as reference_actions
+from offboarding.feedback import crypto
 from offboarding.interviews import selectors
 from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import (
     ACTIVE_STATES,
     AttendeeReply,
     CalendarFeed,
+    CounterDecision,
     ExitInterview,
     InterviewState,
     PartStat,
@@ -45,6 +48,8 @@ ACTION_ROLES = {
     "close": {"hr", "interviewer"},
     "no_show": {"hr", "interviewer"},
 }
+# Deciding on a proposed time (a COUNTER): the people who would otherwise reschedule by hand.
+PROPOSAL_ROLES = {"hr", "interviewer"}
 
 
 def _require(interview: ExitInterview, actor, action: str) -> set[str]:
@@ -148,6 +153,43 @@ def _validated_interviewer(*, departure: Departure, user) -> object:
     return user
 
 
+def slots_offered(
+    *, departure: Departure, interviewer, exclude=(), first=None, last=None, duration=None, limit: int | None = 40
+) -> tuple[list[tuple[datetime.datetime, datetime.datetime]], list[str]]:
+    """Free slots that also avoid busy time in the interviewer's and the leaver's own calendars, and the
+    notes of calendars that did not answer (their owner's slots then follow working hours only)."""
+    default_first, default_last = slot_finder.default_window(departure=departure)
+    first, last = first or default_first, last or default_last
+    people = [interviewer, departure.employee.user] if departure.employee.user_id else [interviewer]
+    busy = calendar_actions.personal_busy(users=people, first=first, last=last)
+    found = selectors.slots_for(
+        departure=departure,
+        interviewer=interviewer,
+        exclude=exclude,
+        first=first,
+        last=last,
+        duration=duration,
+        limit=limit,
+        extra_busy=busy.intervals,
+    )
+    return found, busy.notes
+
+
+def exit_interview_slots_offered(
+    *, interview: ExitInterview, first=None, last=None, duration=None, limit: int | None = 40
+):
+    """GET /interviews/{id}/slots/: (slots, notes) for this interview, its own time left out."""
+    return slots_offered(
+        departure=interview.departure,
+        interviewer=interview.interviewer,
+        exclude=[interview.pk],
+        first=first,
+        last=last,
+        duration=duration,
+        limit=limit,
+    )
+
+
 def _validated_start(
     *, interview_or_none, departure, interviewer, start, duration, must_be_offered: bool
 ) -> tuple[datetime.datetime, datetime.datetime]:
@@ -161,7 +203,7 @@ def _validated_start(
         raise errors.InvalidInput(fields={"start": ["The interview must start in the future."]})
     exclude = [interview_or_none.pk] if interview_or_none is not None else []
     if must_be_offered:
-        offered = selectors.slots_for(
+        offered, _ = slots_offered(
             departure=departure, interviewer=interviewer, exclude=exclude, duration=duration, limit=None
         )
         if (start, end) not in offered:
@@ -203,7 +245,7 @@ def exit_interview_schedule(
             chosen = interviewer_choose(departure=locked, start=start, duration=duration)
         transitions.interviewer_lock(chosen)
         if start is None:
-            free = selectors.slots_for(departure=locked, interviewer=chosen, duration=duration, limit=1)
+            free, _ = slots_offered(departure=locked, interviewer=chosen, duration=duration, limit=1)
             if not free:
                 raise errors.Unprocessable(
                     "No free slot in the interview window: give a start time.", code=errors.ErrorCode.NO_FREE_SLOT
@@ -370,7 +412,7 @@ def exit_interview_last_day_changed(*, departure: Departure, actor) -> ExitInter
             return interview
         transitions.interviewer_lock(interview.interviewer)
         duration = interview.end - interview.start
-        free = selectors.slots_for(
+        free, _ = slots_offered(
             departure=interview.departure,
             interviewer=interview.interviewer,
             exclude=[interview.pk],
@@ -415,13 +457,24 @@ def exit_interview_hold(*, interview: ExitInterview, actor) -> ExitInterview:
     return interview
 
 
-def exit_interview_decline(*, interview: ExitInterview, actor) -> ExitInterview:
+def exit_interview_decline(*, interview: ExitInterview, actor, note: str = "") -> ExitInterview:
     """The employee (or HR for them) declines: interviews are voluntary. The departure moves on with the
-    outcome declined, the written questionnaire is offered, and a reference when policy allows."""
+    outcome declined, the written questionnaire is offered, and a reference when policy allows. A `note`
+    is kept encrypted on the interview's replies, for HR and the interviewer, never on the history."""
     _require(interview, actor, "decline")
     with transaction.atomic():
         interview = transitions.interview_lock(interview)
         _withdraw(interview, "decline", actor)
+        if note:
+            _reply_create(
+                interview=interview,
+                method=AttendeeReply.Method.DECLINE,
+                attendee_email=user_email(actor) if getattr(actor, "pk", None) else "",
+                sequence=interview.sequence,
+                partstat=PartStat.DECLINED,
+                note=note,
+                applied=True,
+            )
         departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.DECLINED)
         _finish_workflow_step(departure, actor, state="skipped")
         notices.interview_questionnaire_offer_schedule(interview=interview)
@@ -460,7 +513,7 @@ def exit_interview_request_other_time(*, interview: ExitInterview, actor, note: 
         interview = transitions.interview_lock(interview)
         if interview.state not in (InterviewState.PROPOSED, InterviewState.SCHEDULED, InterviewState.NO_SHOW):
             raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot be moved.")
-        reply = AttendeeReply.objects.create(
+        reply = _reply_create(
             interview=interview,
             method=AttendeeReply.Method.OTHER_TIME,
             attendee_email=interview.departure.employee.email,
@@ -483,9 +536,10 @@ def exit_interview_run_action(*, interview: ExitInterview, action: str, actor, d
     if action == "request_other_time":
         exit_interview_request_other_time(interview=interview, actor=actor, note=data.get("note", ""))
         return interview
+    if action == "decline":
+        return exit_interview_decline(interview=interview, actor=actor, note=data.get("note", ""))
     handlers = {
         "cancel": exit_interview_cancel,
-        "decline": exit_interview_decline,
         "hold": exit_interview_hold,
         "close": exit_interview_close,
         "no_show": exit_interview_no_show,
@@ -512,15 +566,26 @@ def available_actions(*, interview: ExitInterview, user) -> list[str]:
     return names
 
 
-# --- attendee replies (iTIP REPLY and COUNTER from the inbound mail webhook)
+# --- attendee replies (iTIP REPLY and COUNTER from the organizer mailbox, the mail webhook or the API)
 
 
-def exit_interview_record_reply(*, data: bytes | str) -> AttendeeReply:
+def _reply_create(*, note: str = "", comment: str = "", **fields) -> AttendeeReply:
+    """An AttendeeReply with its leaver free text sealed to the new row (uuid set before the insert)."""
+    record = AttendeeReply(**fields)
+    record.note = crypto.seal(record, "note", note)
+    record.comment = crypto.seal(record, "comment", comment)
+    record.save()
+    return record
+
+
+def exit_interview_record_reply(*, data: bytes | str, sender: str = "") -> AttendeeReply:
     """Record an attendee's REPLY (their PARTSTAT) or COUNTER (a proposed new time, for HR or the interviewer
-    to accept by rescheduling). Matched on UID and attendee address; a reply to an older SEQUENCE, or to an
-    interview no longer scheduled, is kept but not applied. Nothing waits on these."""
+    to accept or refuse). Matched on UID and attendee address (`sender`, the email's From, picks the proposer
+    of a COUNTER that lists everyone); a reply to an older SEQUENCE, or to an interview no longer scheduled,
+    is kept but not applied. A decline tells HR and the interviewer; its COMMENT is kept encrypted. Nothing
+    waits on these."""
     try:
-        reply = parse_reply(data)
+        reply = parse_reply(data, sender=sender)
     except CalendarParseError as exc:
         raise errors.InvalidInput(str(exc), fields={"calendar": [str(exc)]}) from exc
     with transaction.atomic():
@@ -536,7 +601,7 @@ def exit_interview_record_reply(*, data: bytes | str) -> AttendeeReply:
         else:
             raise errors.NotFound("The attendee is not invited to this interview.")
         current = reply.sequence >= interview.sequence and interview.state == InterviewState.SCHEDULED
-        record = AttendeeReply.objects.create(
+        record = _reply_create(
             interview=interview,
             method=reply.method,
             attendee_email=reply.attendee_email,
@@ -544,16 +609,76 @@ def exit_interview_record_reply(*, data: bytes | str) -> AttendeeReply:
             partstat=reply.partstat[:12],
             proposed_start=reply.start if reply.method == "COUNTER" else None,
             proposed_end=reply.end if reply.method == "COUNTER" else None,
+            comment=reply.comment,
             applied=current,
         )
         if not current:
             return record
         if reply.method == "REPLY" and reply.partstat in (PartStat.ACCEPTED, PartStat.DECLINED, PartStat.TENTATIVE):
+            changed = getattr(interview, f"{who}_partstat") != reply.partstat
             setattr(interview, f"{who}_partstat", reply.partstat)
             interview.save(update_fields=[f"{who}_partstat", "updated_at"])
+            if changed and reply.partstat == PartStat.DECLINED:
+                notices.interview_attendee_declined_notices_schedule(interview=interview, reply=record)
         elif reply.method == "COUNTER":
             notices.interview_change_request_notices_schedule(interview=interview, reply=record)
     return record
+
+
+def _open_counter(interview: ExitInterview, reply_id: int) -> AttendeeReply:
+    reply = AttendeeReply.objects.select_for_update().filter(pk=reply_id, interview=interview).first()
+    if reply is None or reply.method != AttendeeReply.Method.COUNTER:
+        raise errors.NotFound("This interview has no proposed time with this id.")
+    if reply.decision or not reply.applied or reply.sequence < interview.sequence:
+        raise errors.TransitionNotAllowed("This proposed time was already answered or overtaken by a later change.")
+    return reply
+
+
+def exit_interview_counter_accept(*, interview: ExitInterview, actor, reply_id: int) -> ExitInterview:
+    """HR or the interviewer accepts an attendee's COUNTER: the interview moves to the proposed time (same
+    UID, SEQUENCE+1, a new REQUEST to both) through the reschedule action, and the proposal is closed."""
+    if not selectors.caller_roles(interview=interview, user=actor) & PROPOSAL_ROLES:
+        raise errors.PermissionDenied("Only HR and the interviewer may answer a proposed time.")
+    with transaction.atomic():
+        interview = transitions.interview_lock(interview)
+        reply = _open_counter(interview, reply_id)
+        interview = exit_interview_reschedule(
+            interview=interview,
+            actor=actor,
+            start=reply.proposed_start,
+            duration=reply.proposed_end - reply.proposed_start,
+        )
+        reply.decision, reply.decided_by, reply.decided_at = CounterDecision.ACCEPTED, actor, timezone.now()
+        reply.save(update_fields=["decision", "decided_by", "decided_at"])
+    return interview
+
+
+def exit_interview_counter_refuse(*, interview: ExitInterview, actor, reply_id: int) -> ExitInterview:
+    """HR or the interviewer refuses an attendee's COUNTER: the meeting stays, and the attendee gets an iTIP
+    DECLINECOUNTER so their calendar drops the proposal."""
+    if not selectors.caller_roles(interview=interview, user=actor) & PROPOSAL_ROLES:
+        raise errors.PermissionDenied("Only HR and the interviewer may answer a proposed time.")
+    with transaction.atomic():
+        interview = transitions.interview_lock(interview)
+        reply = _open_counter(interview, reply_id)
+        reply.decision, reply.decided_by, reply.decided_at = CounterDecision.REFUSED, actor, timezone.now()
+        reply.save(update_fields=["decision", "decided_by", "decided_at"])
+        transitions.history_record(
+            departure=interview.departure,
+            transition="refuse_counter",
+            from_state=interview.state,
+            to_state=interview.state,
+            actor=actor,
+            note=f"Exit interview #{interview.pk}",
+            subject="interview",
+        )
+        notices.interview_declinecounter_schedule(interview=interview, reply=reply)
+    return interview
+
+
+def attendee_reply_texts(reply: AttendeeReply) -> dict[str, str]:
+    """The reply's note and comment in plain text, for HR and the interviewer."""
+    return {"note": crypto.unseal(reply, "note"), "comment": crypto.unseal(reply, "comment")}
 
 
 # --- the interviewer's calendar feed

@@ -118,16 +118,26 @@ class ExitInterview(models.Model):
         pass
 
 
-class AttendeeReply(models.Model):
-    """An attendee's answer: an iTIP REPLY or COUNTER by mail, or the employee asking for another time.
+class CounterDecision(models.TextChoices):
+    OPEN = "", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
 
-    The note is the employee's own scheduling note; it is shown to HR and the interviewer, never emailed."""
+
+class AttendeeReply(models.Model):
+    """An attendee's answer: an iTIP REPLY or COUNTER by mail, the employee asking for another time, or a
+    decline in the app.
+
+    `note` (the employee's own words) and `comment` (an iTIP COMMENT) are leaver free text: ciphertext
+    bound to this row's uuid (offboarding.feedback.crypto), shown to HR and the interviewer, never emailed."""
 
     class Method(models.TextChoices):
         REPLY = "REPLY", "iTIP REPLY"
         COUNTER = "COUNTER", "iTIP COUNTER"
         OTHER_TIME = "OTHER_TIME", "Asked for another time"
+        DECLINE = "DECLINE", "Declined in the app"
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     interview = models.ForeignKey(ExitInterview, on_delete=models.CASCADE, related_name="replies")
     method = models.CharField(max_length=10, choices=Method.choices)
     attendee_email = models.EmailField()
@@ -137,8 +147,15 @@ class AttendeeReply(models.Model):
     proposed_start = models.DateTimeField(null=True, blank=True)
     proposed_end = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
     applied = models.BooleanField(default=False)  # False: ignored (an older SEQUENCE, or a closed interview)
     received_at = models.DateTimeField(default=timezone.now)
+    # A COUNTER's fate: accepted (rescheduled to it) or refused (DECLINECOUNTER sent).
+    decision = models.CharField(max_length=10, choices=CounterDecision.choices, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -157,6 +174,35 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of user #{self.user_id}"
+
+
+class CalendarKind(models.TextChoices):
+    CALDAV = "caldav", _("CalDAV calendar (free-busy query)")
+    ICS = "ics", _("Published iCalendar URL")
+
+
+class PersonalCalendar(models.Model):
+    """A person's own calendar, read for busy time when slots are proposed, and an interviewer's default
+    meeting place. `url` and `password` are ciphertext bound to this row's uuid (a published calendar's
+    URL is itself a secret)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_calendar")
+    kind = models.CharField(max_length=10, choices=CalendarKind.choices, blank=True)
+    url = models.TextField(blank=True)
+    username = models.CharField(max_length=200, blank=True)
+    password = models.TextField(blank=True)
+    # Where this interviewer meets by default: a room, or a video link.
+    default_location = models.CharField(max_length=255, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Calendar of user #{self.user_id}"
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.kind and self.url)
 
 
 class ReferenceState(models.TextChoices):

@@ -128,15 +128,17 @@ def slots_for(
     last: datetime.date | None = None,
     duration: datetime.timedelta | None = None,
     limit: int | None = 40,
+    extra_busy: Iterable[tuple[datetime.datetime, datetime.datetime]] = (),
 ) -> list[tuple[datetime.datetime, datetime.datetime]]:
-    """Free slots for this departure's employee and this interviewer, in the default window unless given."""
+    """Free slots for this departure's employee and this interviewer, in the default window unless given;
+    `extra_busy` adds busy time from outside (people's own calendars)."""
     default_first, default_last = slot_finder.default_window(departure=departure)
     return slot_finder.free_slots(
         employee_hours=slot_finder.hours_of_employee(departure.employee),
         interviewer_hours=slot_finder.hours_of_user(interviewer),
         first=first or default_first,
         last=last or default_last,
-        busy=interviewer_busy(user=interviewer, exclude=exclude),
+        busy=interviewer_busy(user=interviewer, exclude=exclude) + list(extra_busy),
         duration=duration,
         limit=limit,
     )
@@ -159,7 +161,19 @@ def counter_proposals(*, interview: ExitInterview) -> list:
     found = [
         reply
         for reply in interview.replies.all()
-        if reply.method in methods and reply.applied and reply.sequence >= interview.sequence
+        if reply.method in methods and reply.applied and not reply.decision and reply.sequence >= interview.sequence
+    ]
+    return sorted(found, key=lambda reply: (reply.received_at, reply.pk))
+
+
+def attendee_declines(*, interview: ExitInterview) -> list:
+    """Declines of the current invite (iTIP REPLY with PARTSTAT=DECLINED) and a decline recorded in the app."""
+    found = [
+        reply
+        for reply in interview.replies.all()
+        if reply.applied
+        and reply.sequence >= interview.sequence
+        and (reply.method == AttendeeReply.Method.DECLINE or (reply.method == "REPLY" and reply.partstat == "DECLINED"))
     ]
     return sorted(found, key=lambda reply: (reply.received_at, reply.pk))
 

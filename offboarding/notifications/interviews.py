@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from integrations import calendar
 from integrations.email import render_message
-from offboarding.interviews.models import AttendeeReply, ExitInterview, InterviewState
+from offboarding.feedback.selectors import guide_current
+from offboarding.interviews.models import AttendeeReply, ExitInterview, InterviewState, PersonalCalendar
 from offboarding.interviews.slots import WorkingHours, hours_of_employee, hours_of_user
 from offboarding.people import display_name, user_email, user_language
 from workflows.business_time import is_business_day
@@ -145,6 +146,49 @@ def interview_change_request_notices_schedule(*, interview: ExitInterview, reply
         )
 
 
+def _hr_and_interviewer(interview: ExitInterview, *, skip_email: str = "") -> list[tuple[str, str, dict]]:
+    """(key part, address, payload extra) of the interviewer and the HR person who scheduled, or the HR
+    address (HR_REPLY_TO_EMAIL) when nobody in HR scheduled it; never the attendee who answered."""
+    targets = [
+        (f"user{interview.interviewer_id}", user_email(interview.interviewer), {"user": interview.interviewer_id})
+    ]
+    if interview.created_by_id and interview.created_by_id != interview.interviewer_id:
+        targets.append(
+            (f"user{interview.created_by_id}", user_email(interview.created_by), {"user": interview.created_by_id})
+        )
+    elif settings.HR_REPLY_TO_EMAIL:
+        targets.append(("hr", parseaddr(settings.HR_REPLY_TO_EMAIL)[1], {}))
+    return [t for t in targets if t[1] and t[1].lower() != skip_email.lower()]
+
+
+def interview_attendee_declined_notices_schedule(*, interview: ExitInterview, reply: AttendeeReply) -> None:
+    """An attendee declined the invite from their calendar: tell the interviewer and HR (the comment stays in
+    the app). The interview itself stays scheduled until HR reschedules, cancels or records the decline."""
+    for to, address, extra in _hr_and_interviewer(interview, skip_email=reply.attendee_email):
+        outbox.action_schedule(
+            kind=ActionKind.NOTIFICATION,
+            handler="interview_attendee_declined",
+            recipient=address,
+            due_at=timezone.now(),
+            key=f"{interview_group(interview)}:reply{reply.pk}:declined:{to}",
+            group=interview_group(interview),
+            payload={"interview": interview.pk, "reply": reply.pk, **extra},
+        )
+
+
+def interview_declinecounter_schedule(*, interview: ExitInterview, reply: AttendeeReply) -> None:
+    """METHOD:DECLINECOUNTER to the attendee whose proposed time was refused."""
+    outbox.action_schedule(
+        kind=ActionKind.NOTIFICATION,
+        handler="interview_declinecounter",
+        recipient=reply.attendee_email,
+        due_at=timezone.now(),
+        key=f"{interview_group(interview)}:reply{reply.pk}:declinecounter",
+        group=interview_group(interview),
+        payload={"interview": interview.pk, "reply": reply.pk, "sequence": interview.sequence},
+    )
+
+
 def interview_questionnaire_offer_schedule(*, interview: ExitInterview) -> None:
     """After a decline, offer the employee the written questionnaire instead."""
     outbox.action_schedule(
@@ -188,7 +232,7 @@ def interview_meeting(
             ),
         )
     email, name = organizer()
-    description = interview.video_link or ""
+    place = interview_place(interview)
     return calendar.Meeting(
         uid=interview.uid,
         sequence=interview.sequence if sequence is None else sequence,
@@ -198,11 +242,47 @@ def interview_meeting(
         organizer_email=email,
         organizer_name=name,
         attendees=attendees,
-        location=interview.location or interview.video_link,
-        description=description,
-        url=interview.video_link,
+        location=place,
+        # A room in LOCATION leaves the video link (if any) to the description, so it is never lost.
+        description=interview_agenda(interview)
+        + (f"\n\n{interview.video_link}" if interview.video_link and place != interview.video_link else ""),
+        url=f"{settings.SITE_URL}/",
         cancelled=cancelled,
     )
+
+
+def interview_place(interview: ExitInterview) -> str:
+    """Where the conversation happens: the interview's room or video link, else the interviewer's default."""
+    if interview.location or interview.video_link:
+        return interview.location or interview.video_link
+    default = PersonalCalendar.objects.filter(user_id=interview.interviewer_id).values_list(
+        "default_location", flat=True
+    )
+    return default.first() or ""
+
+
+AGENDA_INTRO = {
+    "en": "The conversation follows this outline (voluntary and confidential):",
+    "sv": "Samtalet följer den här planen (frivilligt och konfidentiellt):",
+}
+
+
+def interview_agenda_titles(interview: ExitInterview) -> list[str]:
+    """The guide's section titles in the leaver's language: titles only, never questions or answers; the
+    guide version already pinned to the interview's answers when there is one."""
+    language = interview.departure.employee.language
+    response = getattr(interview, "response", None)
+    guide = response.guide if response is not None else guide_current()
+    return [section["title"].get(language) or section["title"]["en"] for section in guide.content["sections"]]
+
+
+def interview_agenda(interview: ExitInterview) -> str:
+    """The invite's DESCRIPTION: a line of context and the numbered agenda, in the leaver's language."""
+    language = interview.departure.employee.language
+    titles = interview_agenda_titles(interview)
+    lines = [AGENDA_INTRO.get(language, AGENDA_INTRO["en"])]
+    lines += [f"{n}. {title}" for n, title in enumerate(titles, start=1)]
+    return "\n".join(lines)
 
 
 def interview_ics(interview: ExitInterview, *, language: str) -> tuple[bytes, str]:
@@ -242,8 +322,9 @@ def _interview_context(interview: ExitInterview, to: str, payload: dict) -> tupl
         "is_employee": to == "employee",
         "start_local": _local(interview.start, hours) if interview.start else "",
         "end_local": _local(interview.end, hours) if interview.end else "",
-        "location": interview.location,
+        "location": interview.location or (interview_place(interview) if not interview.video_link else ""),
         "video_link": interview.video_link,
+        "leaver_page_url": f"{settings.SITE_URL}/",
         "interview_url": f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/",
         "slots_url": f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/slots/",
     }
@@ -259,6 +340,7 @@ def render_invite(action):
     language, context = _interview_context(interview, payload["to"], payload)
     ics = calendar.build_request(interview_meeting(interview, language=language))
     context["is_update"] = interview.sequence > 0
+    context["agenda"] = interview_agenda_titles(interview)
     return render_message(
         template="interview_invite",
         context=context,
@@ -333,4 +415,54 @@ def render_questionnaire_offer(action):
     context["questionnaire_url"] = f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/responses/"
     return render_message(
         template="interview_questionnaire_offer", context=context, language=language, to=[action.recipient]
+    )
+
+
+@renderer("interview_attendee_declined")
+def render_attendee_declined(action):
+    interview = _interview(action)
+    if interview is None or interview.state != InterviewState.SCHEDULED:
+        return None
+    payload = action.payload
+    reply = interview.replies.filter(pk=payload["reply"]).first()
+    if reply is None or reply.sequence < interview.sequence:
+        return None  # rescheduled since: the decline was for a time that no longer holds
+    if "user" in payload:
+        language, context = _interview_context(interview, f"user{payload['user']}", payload)
+    else:
+        language, context = _interview_context(interview, "employee", payload)
+        language, context["name"] = settings.LANGUAGE_CODE[:2], ""
+    context["decliner"] = (
+        interview.departure.employee.name
+        if reply.attendee_email.lower() != user_email(interview.interviewer).lower()
+        else display_name(interview.interviewer)
+    )
+    return render_message(
+        template="interview_attendee_declined", context=context, language=language, to=[action.recipient]
+    )
+
+
+@renderer("interview_declinecounter")
+def render_declinecounter(action):
+    interview = _interview(action)
+    if interview is None or interview.sequence != action.payload["sequence"]:
+        return None
+    if interview.state != InterviewState.SCHEDULED:
+        return None
+    reply = interview.replies.filter(pk=action.payload["reply"]).first()
+    if reply is None:
+        return None
+    to = "interviewer" if reply.attendee_email.lower() == user_email(interview.interviewer).lower() else "employee"
+    language, context = _interview_context(interview, to, action.payload)
+    context["proposed_start_local"] = _local(reply.proposed_start, _recipient(interview, to, {})[2])
+    ics = calendar.build_declinecounter(
+        interview_meeting(interview, language=language), attendee_email=reply.attendee_email
+    )
+    return render_message(
+        template="interview_declinecounter",
+        context=context,
+        language=language,
+        to=[action.recipient],
+        calendar=ics,
+        method="DECLINECOUNTER",
     )

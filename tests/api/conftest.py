@@ -14,6 +14,7 @@ from offboarding.actions import departures as departure_actions
 from offboarding.actions import interviews as interview_actions
 from offboarding.actions import references as reference_actions
 from offboarding.feedback.models import FollowUpSurvey
+from offboarding.interviews.models import AttendeeReply
 from tests.factories import EmployeeFactory, UserFactory
 from tests.helpers import grant_read_answers
 from workflows.models import Step, WorkflowTemplate
@@ -33,6 +34,7 @@ class World:
     action: object
     survey: object
     template: object
+    proposal: object
 
     def ids(self) -> dict:
         return {
@@ -43,6 +45,7 @@ class World:
             "action": self.action.pk,
             "template": self.template.pk,
             "employee": self.departure.employee_id,
+            "proposal": self.proposal.pk,
         }
 
 
@@ -58,6 +61,16 @@ def world(org, start_departure) -> World:
         reader = UserFactory(username="hr-reader", groups=[roles.HR])
         EmployeeFactory(name="Rita Reader", user=reader, department="People")
         grant_read_answers(reader)
+        # The leaver proposed another time (an iTIP COUNTER), waiting for HR or the interviewer.
+        proposal = AttendeeReply.objects.create(
+            interview=interview,
+            method=AttendeeReply.Method.COUNTER,
+            attendee_email=departure.employee.email,
+            sequence=interview.sequence,
+            proposed_start=interview.start + datetime.timedelta(days=1),
+            proposed_end=interview.end + datetime.timedelta(days=1),
+            applied=True,
+        )
         survey = FollowUpSurvey.objects.filter(departure=departure).order_by("offset_days").first()
         step = Step.objects.filter(workflow__departure=departure, assignee_role="it").order_by("id").first()
         users = {
@@ -81,6 +94,7 @@ def world(org, start_departure) -> World:
             action=ScheduledAction.objects.order_by("id").first(),
             survey=survey,
             template=WorkflowTemplate.objects.order_by("id").first(),
+            proposal=proposal,
         )
 
 

@@ -67,6 +67,9 @@ MATRIX = [
     ("POST", "interviews/{interview}/close/", {}, INTERVIEWER_OR_HR),
     ("POST", "interviews/{interview}/no_show/", {}, INTERVIEWER_OR_HR),
     ("POST", "interviews/{interview}/reschedule/", {}, row(**{**INTERVIEW_PARTICIPANTS})),
+    # A proposed time (COUNTER) is answered by HR or the interviewer.
+    ("POST", "interviews/{interview}/proposals/{proposal}/accept/", {}, INTERVIEWER_OR_HR),
+    ("POST", "interviews/{interview}/proposals/{proposal}/refuse/", {}, INTERVIEWER_OR_HR),
     (
         "POST",
         "interviews/{interview}/decline/",
@@ -158,7 +161,8 @@ def test_the_matrix_covers_every_endpoint_that_names_an_object():
                 continue
             pattern = re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(path)) + "$")
             examples = [
-                "/api/v1/" + p.format(departure=1, interview=1, reference=1, step=1, action=1, template=1, employee=1)
+                "/api/v1/"
+                + p.format(departure=1, interview=1, reference=1, step=1, action=1, template=1, employee=1, proposal=1)
                 for m, p, _, _ in MATRIX
                 if m == method.upper()
             ]

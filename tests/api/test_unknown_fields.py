@@ -17,6 +17,7 @@ from offboarding.feedback import selectors as feedback_selectors
 TOLERANT = {
     "POST /api/v1/integrations/hris/{source}/events/",
     "POST /api/v1/integrations/webhooks/receipts/",
+    "POST /api/v1/integrations/mail/inbound/",  # raw MIME, not JSON
     "POST /api/v1/departures/import/",
 }
 
@@ -39,6 +40,9 @@ WRITES = [
     ("POST", "interviews/{interview}/reassign/", "hr"),
     ("POST", "interviews/{interview}/request_other_time/", "employee"),
     ("POST", "interviews/{interview}/reschedule/", "hr"),
+    ("POST", "interviews/{interview}/proposals/{proposal}/accept/", "hr"),
+    ("POST", "interviews/{interview}/proposals/{proposal}/refuse/", "hr"),
+    ("PUT", "me/calendar/", "interviewer"),
     ("PUT", "interviews/{interview}/responses/", "hr"),
     ("POST", "interviews/feed/", "interviewer"),
     ("POST", "interviews/replies/", "hr"),
@@ -104,4 +108,4 @@ def test_every_json_write_endpoint_is_walked():
     assert missing == [], f"add these endpoints to WRITES: {missing}"
 
 
-_NAMES = ("departure", "interview", "reference", "step", "action", "template", "employee", "survey")
+_NAMES = ("departure", "interview", "reference", "step", "action", "template", "employee", "survey", "proposal")

@@ -3,7 +3,7 @@ own path, so /interviews/{id}/responses/ (offboarding.feedback) is never shadowe
 
 from django.urls import path
 
-from offboarding.interviews.api import references, views
+from offboarding.interviews.api import calendars, references, views
 
 action_routes = [
     path(
@@ -24,6 +24,17 @@ urlpatterns = [
     path("interviews/<int:pk>/slots/", views.InterviewSlotsApi.as_view(), name="interview-slots"),
     path("interviews/<int:pk>/invite.ics", views.InterviewInviteApi.as_view(), name="interview-invite"),
     *action_routes,
+    path(
+        "interviews/<int:pk>/proposals/<int:reply_id>/accept/",
+        views.ProposalDecisionApi.as_view(decision="accept"),
+        name="interview-proposal-accept",
+    ),
+    path(
+        "interviews/<int:pk>/proposals/<int:reply_id>/refuse/",
+        views.ProposalDecisionApi.as_view(decision="refuse"),
+        name="interview-proposal-refuse",
+    ),
+    path("me/calendar/", calendars.PersonalCalendarApi.as_view(), name="personal-calendar"),
     path("calendar/feeds/<slug:token>.ics", views.FeedApi.as_view(), name="interview-feed"),
     path("references/<int:pk>/", references.ReferenceDetailApi.as_view(), name="reference-detail"),
     path("references/<int:pk>/accept/", references.ReferenceAcceptApi.as_view(), name="reference-accept"),

@@ -70,10 +70,32 @@ class InterviewerSerializer(serializers.Serializer):
 
 
 class ProposalSerializer(serializers.ModelSerializer):
+    """An open request for another time, or an attendee's answer; `note` and `comment` are the attendee's
+    own words (stored encrypted), for HR and the interviewer."""
+
+    note = serializers.SerializerMethodField()
+    comment = serializers.SerializerMethodField()
+
     class Meta:
         model = AttendeeReply
-        fields = ["id", "method", "attendee_email", "proposed_start", "proposed_end", "note", "received_at"]
+        fields = [
+            "id",
+            "method",
+            "attendee_email",
+            "partstat",
+            "proposed_start",
+            "proposed_end",
+            "note",
+            "comment",
+            "received_at",
+        ]
         read_only_fields = fields
+
+    def get_note(self, obj) -> str:
+        return interview_actions.attendee_reply_texts(obj)["note"]
+
+    def get_comment(self, obj) -> str:
+        return interview_actions.attendee_reply_texts(obj)["comment"]
 
 
 class InterviewOutputSerializer(serializers.ModelSerializer):
@@ -84,6 +106,7 @@ class InterviewOutputSerializer(serializers.ModelSerializer):
     interviewer_partstat = serializers.CharField(read_only=True, help_text="As employee_partstat.")
     available_actions = serializers.SerializerMethodField()
     proposals = serializers.SerializerMethodField()
+    declines = serializers.SerializerMethodField()
 
     class Meta:
         model = ExitInterview
@@ -102,6 +125,7 @@ class InterviewOutputSerializer(serializers.ModelSerializer):
             "interviewer_partstat",
             "available_actions",
             "proposals",
+            "declines",
             "created_at",
             "updated_at",
         ]
@@ -116,6 +140,14 @@ class InterviewOutputSerializer(serializers.ModelSerializer):
         if not found & {"hr", "interviewer"}:
             return []
         return ProposalSerializer(selectors.counter_proposals(interview=obj), many=True).data
+
+    def get_declines(self, obj) -> list[dict]:
+        """Attendees' declines of the current invite (from their calendar, with any comment) and a decline
+        recorded in the app (with its note), for HR and the interviewer."""
+        found = selectors.caller_roles(interview=obj, user=self.context["request"].user)
+        if not found & {"hr", "interviewer"}:
+            return []
+        return ProposalSerializer(selectors.attendee_declines(interview=obj), many=True).data
 
 
 class InterviewStateSerializer(serializers.ModelSerializer):
@@ -244,10 +276,16 @@ class SlotSerializer(serializers.Serializer):
     interviewer_local = serializers.CharField()
 
 
+CALENDAR_NOTES_HEADER = "X-Calendar-Notes"
+
+
 class InterviewSlotsApi(APIView):
     """Free slots inside both people's working hours and time zones, on business days, in the window
-    (default: the last two weeks of notice, never the last day), avoiding the interviewer's other interviews.
-    Every slot of the window, paginated like every list (`count`, `next`, `page`, `page_size`)."""
+    (default: the last two weeks of notice, never the last day), avoiding the interviewer's other interviews
+    and busy time in the interviewer's and the leaver's connected calendars. Every slot of the window,
+    paginated like every list (`count`, `next`, `page`, `page_size`). When a connected calendar does not
+    answer, the slots follow working hours for its owner and `notes` (and the `X-Calendar-Notes` header)
+    says so."""
 
     pagination_class = Pagination  # read by the schema, which then shows the paginated shape
 
@@ -267,7 +305,7 @@ class InterviewSlotsApi(APIView):
         params = SlotQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         minutes = params.validated_data.get("duration")
-        found = selectors.exit_interview_slots(
+        found, notes = interview_actions.exit_interview_slots_offered(
             interview=interview,
             first=params.validated_data.get("from"),
             last=params.validated_data.get("to"),
@@ -287,7 +325,12 @@ class InterviewSlotsApi(APIView):
             }
             for start, end in found
         ]
-        return paginator.get_paginated_response(SlotSerializer(rows, many=True).data)
+        response = paginator.get_paginated_response(SlotSerializer(rows, many=True).data)
+        # A connected calendar that did not answer: these slots follow working hours for its owner.
+        response.data["notes"] = notes
+        if notes:
+            response[CALENDAR_NOTES_HEADER] = " | ".join(notes)
+        return response
 
 
 class SlotQuerySerializer(serializers.Serializer):
@@ -318,8 +361,8 @@ class ActionInputSerializer(BodySerializer):
         allow_blank=True,
         default="",
         max_length=2000,
-        help_text="request_other_time only: the employee's note to HR and the interviewer (kept in the app, "
-        "never emailed, never on the departure's history).",
+        help_text="request_other_time and decline: the employee's note to HR and the interviewer (stored "
+        "encrypted, kept in the app, never emailed, never on the departure's history).",
     )
 
 
@@ -329,7 +372,8 @@ ACTIONS = list(interview_actions.ACTION_ROLES)
 class InterviewActionApi(APIView):
     """Run an action: `reschedule` {start} (HR, interviewer; the employee picks from the slots),
     `request_other_time` {note} (the employee), `reassign` {interviewer} (HR), `cancel` (HR, interviewer),
-    `decline` (the employee or HR), `hold`, `close`, `no_show` (interviewer or HR). 409 when not allowed now."""
+    `decline` {note?} (the employee or HR; the note is kept encrypted for HR and the interviewer), `hold`,
+    `close`, `no_show` (interviewer or HR). 409 when not allowed now."""
 
     action_name = ""
 
@@ -371,6 +415,25 @@ class InterviewInviteApi(APIView):
         language = people.user_language(request.user)
         body, method = interview_renderers.interview_ics(interview, language=language)
         return _ics_response(body, method=method, filename="invite.ics")
+
+
+class ProposalDecisionApi(APIView):
+    """Answer an attendee's proposed time (an iTIP COUNTER listed in the interview's `proposals`), as HR or
+    the interviewer: `accept` moves the interview there (same UID, SEQUENCE+1, a new REQUEST to both);
+    `refuse` keeps it and sends the attendee METHOD:DECLINECOUNTER. 409 once answered or overtaken."""
+
+    decision = ""
+
+    @extend_schema(request=EmptyBody, responses=InterviewOutputSerializer)
+    def post(self, request, pk: int, reply_id: int):
+        interview, _ = selectors.exit_interview_get(user=request.user, pk=pk)
+        EmptyBody(data=request.data).is_valid(raise_exception=True)
+        if self.decision == "accept":
+            interview_actions.exit_interview_counter_accept(interview=interview, actor=request.user, reply_id=reply_id)
+        else:
+            interview_actions.exit_interview_counter_refuse(interview=interview, actor=request.user, reply_id=reply_id)
+        interview, level = selectors.exit_interview_get(user=request.user, pk=pk)
+        return Response(interview_data(interview, level, request))
 
 
 # --- attendee replies
