@@ -676,11 +676,6 @@ def exit_interview_counter_refuse(*, interview: ExitInterview, actor, reply_id: 
     return interview
 
 
-def attendee_reply_texts(reply: AttendeeReply) -> dict[str, str]:
-    """The reply's note and comment in plain text, for HR and the interviewer."""
-    return {"note": crypto.unseal(reply, "note"), "comment": crypto.unseal(reply, "comment")}
-
-
 # --- the interviewer's calendar feed
 
 

@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from offboarding.actions import interviews as interview_actions
 from offboarding.feedback import crypto
+from offboarding.feedback.models import ConfidentialAccess
 from offboarding.interviews.models import AttendeeReply, InterviewState
 from tests.interviews.conftest import calendar_part, event_of
 
@@ -120,3 +121,19 @@ def test_key_rotation_covers_reply_texts(schedule, settings):
     reply = AttendeeReply.objects.get()
     assert reply.note.startswith("k2:")
     assert crypto.unseal(reply, "note") == "mornings are hard"
+
+
+def test_reading_an_attendees_note_is_logged_like_an_answer(schedule, org, api):
+    interview = schedule()
+    interview_actions.exit_interview_request_other_time(
+        interview=interview, actor=interview.departure.employee.user, note="mornings are hard"
+    )
+
+    data = api(org.interviewer).get(f"/api/v1/interviews/{interview.pk}/").json()
+
+    assert [p["note"] for p in data["proposals"]] == ["mornings are hard"]
+    read = ConfidentialAccess.objects.get()
+    assert (read.user, read.interview_id) == (org.interviewer, interview.pk)
+    # Nothing to read, nothing logged: the manager sees the state only.
+    api(org.manager).get(f"/api/v1/interviews/{interview.pk}/")
+    assert ConfidentialAccess.objects.count() == 1

@@ -23,6 +23,8 @@ from integrations.calendar import build_feed
 from offboarding import people
 from offboarding import selectors as departure_selectors
 from offboarding.actions import interviews as interview_actions
+from offboarding.feedback import crypto
+from offboarding.feedback import selectors as feedback_selectors
 from offboarding.interviews import selectors
 from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import AttendeeReply, ExitInterview
@@ -92,10 +94,17 @@ class ProposalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_note(self, obj) -> str:
-        return interview_actions.attendee_reply_texts(obj)["note"]
+        return crypto.unseal(obj, "note")
 
     def get_comment(self, obj) -> str:
-        return interview_actions.attendee_reply_texts(obj)["comment"]
+        return crypto.unseal(obj, "comment")
+
+
+def _attendee_texts(replies, interview, user) -> list[dict]:
+    """Replies with the attendee's own words decrypted; a read of such words is logged like answers are."""
+    if any(reply.note or reply.comment for reply in replies):
+        feedback_selectors.access_record(user=user, purpose="attendee reply notes", interview=interview)
+    return ProposalSerializer(replies, many=True).data
 
 
 class InterviewOutputSerializer(serializers.ModelSerializer):
@@ -139,7 +148,7 @@ class InterviewOutputSerializer(serializers.ModelSerializer):
         found = selectors.caller_roles(interview=obj, user=self.context["request"].user)
         if not found & {"hr", "interviewer"}:
             return []
-        return ProposalSerializer(selectors.counter_proposals(interview=obj), many=True).data
+        return _attendee_texts(selectors.counter_proposals(interview=obj), obj, self.context["request"].user)
 
     def get_declines(self, obj) -> list[dict]:
         """Attendees' declines of the current invite (from their calendar, with any comment) and a decline
@@ -147,7 +156,7 @@ class InterviewOutputSerializer(serializers.ModelSerializer):
         found = selectors.caller_roles(interview=obj, user=self.context["request"].user)
         if not found & {"hr", "interviewer"}:
             return []
-        return ProposalSerializer(selectors.attendee_declines(interview=obj), many=True).data
+        return _attendee_texts(selectors.attendee_declines(interview=obj), obj, self.context["request"].user)
 
 
 class InterviewStateSerializer(serializers.ModelSerializer):
