@@ -33,7 +33,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The pages behind the links in emails (the same views the API paths served before).
     path("links/<str:token>/", link_view, name="page-one-click-link"),
-    path("survey/<str:token>/", SurveyApi.as_view(), name="page-survey"),
+    path("survey/<str:token>/", SurveyApi.as_view(schema=None), name="page-survey"),
     path("reference/accept/<str:token>/", ReferenceAcceptLinkView.as_view(), name="page-reference-accept"),
     path("", include("offboarding.pages.urls")),
 ]

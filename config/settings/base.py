@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before allauth, so the pages' sign-in templates replace allauth's own.
+    "offboarding.pages",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -40,7 +42,6 @@ INSTALLED_APPS = [
     "offboarding.interviews",
     "offboarding.feedback",
     "integrations",
-    "offboarding.pages",
 ]
 
 MIDDLEWARE = [
@@ -135,21 +136,24 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Offboarding")
 MFA_REQUIRED_FOR_HR = env.bool("MFA_REQUIRED_FOR_HR", default=False)
 # Single sign-on by OpenID Connect, shown on the sign-in page when OIDC_SERVER_URL is set:
 # https://docs.allauth.org/en/latest/socialaccount/providers/openid_connect.html
-OIDC_SERVER_URL = env("OIDC_SERVER_URL", default="")
-SOCIALACCOUNT_PROVIDERS: dict = {}
-if OIDC_SERVER_URL:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "OAUTH_PKCE_ENABLED": True,
-        "APPS": [
-            {
-                "provider_id": env("OIDC_PROVIDER_ID", default="sso"),
-                "name": env("OIDC_PROVIDER_NAME", default="Company sign-in"),
-                "client_id": env("OIDC_CLIENT_ID", default=""),
-                "secret": env("OIDC_CLIENT_SECRET", default=""),
-                "settings": {"server_url": OIDC_SERVER_URL},
-            }
-        ],
+
+
+def oidc_providers(env) -> dict:
+    """allauth's provider settings for one OpenID Connect server, from OIDC_* variables (none: no SSO)."""
+    server_url = env("OIDC_SERVER_URL", default="")
+    if not server_url:
+        return {}
+    app = {
+        "provider_id": env("OIDC_PROVIDER_ID", default="sso"),
+        "name": env("OIDC_PROVIDER_NAME", default="Company sign-in"),
+        "client_id": env("OIDC_CLIENT_ID", default=""),
+        "secret": env("OIDC_CLIENT_SECRET", default=""),
+        "settings": {"server_url": server_url},
     }
+    return {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [app]}}
+
+
+SOCIALACCOUNT_PROVIDERS = oidc_providers(env)
 # SSO signs in only people already in the register (matched on a verified email), never creates one.
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True

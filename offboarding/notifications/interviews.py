@@ -244,8 +244,11 @@ def _interview_context(interview: ExitInterview, to: str, payload: dict) -> tupl
         "end_local": _local(interview.end, hours) if interview.end else "",
         "location": interview.location,
         "video_link": interview.video_link,
-        "interview_url": f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/",
-        "slots_url": f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/slots/",
+        # The leaver answers on their page; the interviewer opens the guide.
+        "interview_url": f"{settings.SITE_URL}/me/"
+        if to == "employee"
+        else f"{settings.SITE_URL}/interviews/{interview.pk}/guide/",
+        "slots_url": f"{settings.SITE_URL}/me/",
     }
     return language, context
 
@@ -330,7 +333,7 @@ def render_questionnaire_offer(action):
     if interview is None or interview.state != InterviewState.DECLINED:
         return None
     language, context = _interview_context(interview, "employee", action.payload)
-    context["questionnaire_url"] = f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/responses/"
+    context["questionnaire_url"] = f"{settings.SITE_URL}/interviews/{interview.pk}/questionnaire/"
     return render_message(
         template="interview_questionnaire_offer", context=context, language=language, to=[action.recipient]
     )

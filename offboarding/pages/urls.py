@@ -21,6 +21,7 @@ urlpatterns = [
     path("interviews/<int:pk>/invite.ics", views.interview_invite, name="interview-invite"),
     path("interviews/<int:pk>/<str:action>/", views.interview_action, name="interview-action"),
     path("references/<int:pk>/accept/", views.reference_accept, name="reference-accept"),
+    path("references/<int:pk>/write/", views.reference_write, name="reference-write"),
     path("hr/", hr.pipeline, name="pipeline"),
     path("hr/departures/new/", hr.departure_new, name="departure-new"),
     path("hr/departures/import/", hr.departure_import, name="departure-import"),

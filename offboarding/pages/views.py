@@ -31,6 +31,7 @@ from offboarding.actions import references as reference_actions
 from offboarding.actions import steps as step_actions
 from offboarding.feedback import selectors as feedback_selectors
 from offboarding.feedback.models import FollowUpSurvey
+from offboarding.interviews import references as interview_references
 from offboarding.interviews import selectors as interview_selectors
 from offboarding.interviews.models import InterviewState, ReferenceOffer
 from offboarding.models import ReasonCategory
@@ -376,6 +377,24 @@ def reference_accept(request, pk: int):
         except errors.ApplicationError as exc:
             _flash(request, exc)
     return redirect("pages:me")
+
+
+@login_required
+@former_employee_narrowed
+@not_found_as_404
+def reference_write(request, pk: int):
+    """The manager writes the reference the leaver accepted; it is emailed to the leaver."""
+    offer = interview_references.reference_get(user=request.user, pk=pk)
+    if not interview_references.can_write(offer, request.user):
+        raise Http404
+    if request.method == "POST":
+        try:
+            reference_actions.reference_submit(offer=offer, actor=request.user, text=request.POST.get("text", ""))
+            messages.success(request, _("The reference is sent."))
+            return redirect("pages:home")
+        except errors.ApplicationError as exc:
+            _flash(request, exc)
+    return render(request, "pages/reference_write.html", {"offer": offer})
 
 
 # --- the interviewer
