@@ -230,9 +230,8 @@ def me(request):
             ]
             context["zone"] = departure.employee.time_zone
             if interview is not None and interview.state == InterviewState.SCHEDULED:
-                zone = departure.employee.tzinfo
                 context["slots"] = [
-                    {"value": start.isoformat(), "label": start.astimezone(zone)}
+                    {"value": start.isoformat(), "label": start}
                     for start, _end in interview_selectors.exit_interview_slots(interview=interview)[:8]
                 ]
             context["timeline"] = _timeline(departure, interview)
