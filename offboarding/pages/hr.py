@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from core import errors, roles
 from integrations.inbound.csv_import import csv_text_decode, departures_import_csv
+from offboarding import people as person_names
 from offboarding import selectors
 from offboarding.actions import departures as departure_actions
 from offboarding.actions import employees as employee_actions
@@ -61,7 +62,7 @@ def pipeline(request):
     search = request.GET.get("q", "").strip()
     if search:
         rows = rows.filter(employee__name__icontains=search)
-    counts = dict(selectors.departure_list(user=request.user).values_list("state").annotate(n=Count("id")))
+    counts = dict(selectors.departure_list(user=request.user).order_by().values_list("state").annotate(n=Count("id")))
     departments = Employee.objects.exclude(department="").values_list("department", flat=True).distinct()
     return render(
         request,
@@ -147,6 +148,7 @@ def interview_schedule(request, pk: int):
     zone = zoneinfo.ZoneInfo(zone_name)
     form = ScheduleForm(request.POST or None)
     form.fields["interviewer"].queryset = interview_selectors.interviewer_candidates()
+    form.fields["interviewer"].label_from_instance = person_names.display_name
     if request.method == "POST" and form.is_valid():
         start = form.cleaned_data["start"]
         if start is not None:
@@ -166,7 +168,8 @@ def interview_schedule(request, pk: int):
         else:
             messages.success(request, _("The interview is scheduled and the invites are on their way."))
             return redirect("pages:departure", pk=pk)
-    now_there = timezone.now().astimezone(zone)
+    # Formatted here: a template's date filter would show it in the server's zone.
+    now_there = timezone.now().astimezone(zone).strftime("%Y-%m-%d %H:%M")
     return render(
         request,
         "pages/interview_schedule.html",

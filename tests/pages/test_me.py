@@ -2,6 +2,8 @@
 nobody else's page; and after the last working day, only the follow-up survey and the reference."""
 
 import datetime
+import re
+import zoneinfo
 
 from offboarding.actions import departures as departure_actions
 from offboarding.interviews.models import PartStat
@@ -78,3 +80,11 @@ def test_after_the_last_day_only_the_survey_and_reference_remain(org, interview,
     for path in (f"/departures/{interview.departure.pk}/", f"/interviews/{interview.pk}/questionnaire/", "/inbox/"):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"] == "/me/", path
+
+
+def test_free_slots_are_offered_in_the_leavers_zone(org, interview, client_for):
+    body = client_for(org.employee, language="en").get("/me/").content.decode()
+    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', body.split('id="slot"')[1].split("</select>")[0])
+    value, label = options[0]
+    start = datetime.datetime.fromisoformat(value).astimezone(zoneinfo.ZoneInfo("Europe/Stockholm"))
+    assert label.endswith(start.strftime("%H:%M"))
