@@ -209,6 +209,18 @@ def delivery_retry(request, pk: int):
     return redirect("pages:deliveries")
 
 
+RATING_LABELS = {
+    "role": gettext_lazy("The role"),
+    "work_environment": gettext_lazy("Work environment"),
+    "colleagues": gettext_lazy("Colleagues"),
+    "manager": gettext_lazy("Manager"),
+    "development": gettext_lazy("Development"),
+    "culture": gettext_lazy("Culture"),
+    "communication": gettext_lazy("Communication"),
+    "leadership": gettext_lazy("Leadership"),
+}
+
+
 @hr_required
 def report(request):
     """Reasons, ratings and would-return over released periods, from the k-anonymous report."""
@@ -236,7 +248,11 @@ def report(request):
                     for k, n in sorted(group["reasons"]["primary"].items(), key=lambda kv: -kv[1])
                 ],
                 "ratings": [
-                    {"name": name, "value": v, "width": round(100 * v / 5) if v is not None else 0}
+                    {
+                        "name": RATING_LABELS.get(name, name),
+                        "value": v,
+                        "width": round(100 * v / 5) if v is not None else 0,
+                    }
                     for name, v in group["ratings"].items()
                 ],
                 "would_return": group["would_return"],
