@@ -33,6 +33,7 @@ from offboarding.feedback import selectors as feedback_selectors
 from offboarding.feedback.models import FollowUpSurvey
 from offboarding.interviews import references as interview_references
 from offboarding.interviews import selectors as interview_selectors
+from offboarding.interviews import slots as slot_finder
 from offboarding.interviews.models import InterviewState, ReferenceOffer
 from offboarding.models import ReasonCategory
 from offboarding.notifications import interviews as interview_renderers
@@ -457,7 +458,8 @@ def interview_guide(request, pk: int):
                 kwargs[name] = {"yes": True, "no": False}.get(request.POST.get(name, ""))
         try:
             answer_actions.interview_response_write(interview=interview, actor=request.user, **kwargs)
-            saved = timezone.now()
+            # Shown in the interviewer's own zone: "saved at" must match the clock on their wall.
+            saved = slot_finder.hours_of_user(request.user).local(timezone.now()).strftime("%H:%M:%S")
         except errors.ApplicationError as exc:
             if request.headers.get("HX-Request"):
                 return render(request, "pages/guide_saved.html", {"error": exc.message}, status=exc.status)

@@ -21,15 +21,27 @@ from tests.helpers import service_missing
 CHROMIUM = "/usr/bin/chromium"
 AXE = pathlib.Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 SCREENSHOTS = pathlib.Path(settings.BASE_DIR) / "var" / "screenshots"
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
-# browser steps are ordinary synchronous calls, so Django's guard against async contexts is lifted.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+    # browser steps are ordinary synchronous calls, so Django's guard against async contexts is lifted
+    # while the browser runs (and only then: `check --deploy` refuses the variable).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launched()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launched():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
