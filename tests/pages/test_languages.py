@@ -27,3 +27,9 @@ def test_the_switch_overrides_the_default(org, started, client_for):
 def test_sign_in_page_in_swedish(db, client_for):
     body = client_for(language="sv").get("/accounts/login/").content.decode()
     assert "Logga in" in body
+
+
+def test_step_states_read_in_swedish(org, started, client_for):
+    body = client_for(org.manager, language="sv").get(f"/departures/{started.pk}/").content.decode()
+    assert "Redo" in body and "Väntar på andra steg" in body
+    assert ">ready<" not in body
