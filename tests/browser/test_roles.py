@@ -11,7 +11,9 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 
+from offboarding import links
 from offboarding.actions import answers as answer_actions
 from offboarding.actions import departures as departure_actions
 from offboarding.actions import interviews as interview_actions
@@ -156,3 +158,15 @@ def test_interviewer_records_answers_as_they_type_then_holds(page, org, schedule
     page.locator("#saved").filter(has_text=re.compile("Saved|Sparat")).wait_for()
     assert Answer.objects.filter(question="reasons.decision").exists()
     check(page, "interviewer-guide")
+
+
+def test_an_email_link_opens_its_page_after_sign_in(page, org, approved):
+    url = links.link_url(action=links.OPEN, departure_id=approved.pk, user_id=org.manager.pk)
+    page.goto(url.replace(settings.SITE_URL, ""))
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+    page.locator("#id_login").fill("manager")
+    page.locator("#id_password").fill("pw")
+    page.locator("form:has(#id_password) button[type=submit]").click()
+    page.wait_for_url(f"**/departures/{approved.pk}/")
+    assert "Erik Employee" in page.content()
+    check(page, "email-link-departure")
