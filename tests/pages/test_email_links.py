@@ -13,7 +13,6 @@ from offboarding.actions import references as reference_actions
 from workflows.outbox import delivery
 from workflows.outbox.models import ActionStatus, ScheduledAction
 
-
 # Token pages that need no session: one-click approvals, follow-up surveys, reference offers.
 PAGES_OUTSIDE_THE_APP = {"page-one-click-link", "page-survey", "page-reference-accept"}
 
