@@ -56,7 +56,7 @@ def link_token(*, action: str, departure_id: int, user_id: int | None) -> str:
 def link_url(*, action: str, departure_id: int, user_id: int | None) -> str:
     """The absolute URL (settings.SITE_URL) of a one-click link."""
     token = link_token(action=action, departure_id=departure_id, user_id=user_id)
-    return f"{settings.SITE_URL}/api/v1/links/{token}/"
+    return f"{settings.SITE_URL}/links/{token}/"
 
 
 def link_urls(*, departure_id: int, user_id: int | None) -> dict[str, str]:

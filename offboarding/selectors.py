@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from core import roles
 from core.errors import NotFound
@@ -44,3 +45,33 @@ def employee_list(*, user, search: str = "") -> QuerySet[Employee]:
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(external_id__iexact=search) | Q(email__iexact=search))
     return qs.order_by("name", "id")
+
+
+def departure_of_former_employee(*, user, today=None) -> Departure | None:
+    """The departure of a person whose last working day has passed, or None.
+
+    After the last day a leaver's access narrows to their follow-up survey and reference offer."""
+    me = roles.employee_of(user)
+    if me is None:
+        return None
+    today = today or timezone.localdate()
+    return (
+        Departure.objects.filter(employee=me, last_working_day__lt=today)
+        .exclude(state=Departure.S.CANCELLED)
+        .order_by("-last_working_day")
+        .first()
+    )
+
+
+def departure_of_leaver(*, user) -> Departure | None:
+    """The person's own current (or latest) departure, when they are leaving."""
+    me = roles.employee_of(user)
+    if me is None:
+        return None
+    return (
+        Departure.objects.filter(employee=me)
+        .exclude(state=Departure.S.CANCELLED)
+        .select_related("employee")
+        .order_by("-created_at")
+        .first()
+    )

@@ -23,10 +23,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before allauth, so the pages' sign-in templates replace allauth's own.
+    "offboarding.pages",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "workflows",
     "workflows.outbox",
@@ -46,6 +54,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "offboarding.pages.middleware.PersonLanguageMiddleware",
+    "offboarding.pages.middleware.RequireHrSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -62,6 +73,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "offboarding.pages.context.navigation",
             ],
         },
     },
@@ -78,6 +91,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -88,15 +106,63 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("sv", "Svenska")]
 LOCALE_PATHS = [BASE_DIR / "offboarding" / "locale"]
+LANGUAGE_COOKIE_NAME = "offboarding_language"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env("STATIC_ROOT", default=str(VAR_DIR / "static"))
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+
+# --- Sign-in (django-allauth): https://docs.allauth.org/en/latest/account/configuration.html
+# Accounts come from the people register, never from a public sign-up form. A leaver signs in with
+# a one-time code sent to their work email; staff may also use their password.
+ACCOUNT_ADAPTER = "offboarding.pages.accounts.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "offboarding.pages.accounts.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 600
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Offboarding: "
+# https://docs.allauth.org/en/latest/mfa/configuration.html
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Offboarding")
+# When true, an HR login without an authenticator app is sent to set one up before anything else.
+MFA_REQUIRED_FOR_HR = env.bool("MFA_REQUIRED_FOR_HR", default=False)
+# Single sign-on by OpenID Connect, shown on the sign-in page when OIDC_SERVER_URL is set:
+# https://docs.allauth.org/en/latest/socialaccount/providers/openid_connect.html
+
+
+def oidc_providers(env) -> dict:
+    """allauth's provider settings for one OpenID Connect server, from OIDC_* variables (none: no SSO)."""
+    server_url = env("OIDC_SERVER_URL", default="")
+    if not server_url:
+        return {}
+    app = {
+        "provider_id": env("OIDC_PROVIDER_ID", default="sso"),
+        "name": env("OIDC_PROVIDER_NAME", default="Company sign-in"),
+        "client_id": env("OIDC_CLIENT_ID", default=""),
+        "secret": env("OIDC_CLIENT_SECRET", default=""),
+        "settings": {"server_url": server_url},
+    }
+    return {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [app]}}
+
+
+SOCIALACCOUNT_PROVIDERS = oidc_providers(env)
+# SSO signs in only people already in the register (matched on a verified email), never creates one.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # The public base URL, used in links inside emails (one-click approvals, surveys, calendar feeds).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 
 # --- Email: https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -123,6 +189,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Departures, their checklists and the confidential exit interview.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's Swagger UI comes from the installed sidecar package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # One named enum per choice set: several models have fields called `state` or `kind`.
     "ENUM_NAME_OVERRIDES": {

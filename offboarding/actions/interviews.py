@@ -713,3 +713,27 @@ def calendar_feed_owner(*, token: str):
         .first()
     )
     return feed.user if feed else None
+
+
+def exit_interview_accept(*, interview: ExitInterview, actor) -> ExitInterview:
+    """The employee accepts the time from the web page, as an ACCEPTED iTIP reply would; an answer only,
+    it never blocks or moves the workflow."""
+    if "employee" not in selectors.caller_roles(interview=interview, user=actor):
+        raise errors.PermissionDenied("Only the employee answers their own invitation.")
+    with transaction.atomic():
+        interview = transitions.interview_lock(interview)
+        if interview.state != InterviewState.SCHEDULED:
+            raise errors.TransitionNotAllowed(f"An interview in state '{interview.state}' cannot be accepted.")
+        if interview.employee_partstat != PartStat.ACCEPTED:
+            interview.employee_partstat = PartStat.ACCEPTED
+            interview.save(update_fields=["employee_partstat", "updated_at"])
+            transitions.history_record(
+                departure=interview.departure,
+                transition="accept",
+                from_state=interview.state,
+                to_state=interview.state,
+                actor=actor,
+                note=f"Exit interview #{interview.pk}: the employee accepted the time",
+                subject="interview",
+            )
+    return interview

@@ -60,7 +60,7 @@ def link_view(request, token: str):
     except errors.ApplicationError as exc:
         return _problem(request, exc, claims)
     if claims.action == links.OPEN:
-        return HttpResponseRedirect(f"/api/v1/departures/{departure.pk}/")
+        return HttpResponseRedirect(f"/departures/{departure.pk}/")
     language = _language(claims)
     if request.method == "GET":
         return _page(request, status=200, language=language, action=claims.action, departure=departure, confirm=True)

@@ -311,7 +311,7 @@ def _departure_context(departure: Departure) -> dict:
         "kind": departure.kind,
         "notice_date": departure.notice_date,
         "last_working_day": departure.last_working_day,
-        "departure_url": f"{settings.SITE_URL}/api/v1/departures/{departure.pk}/",
+        "departure_url": f"{settings.SITE_URL}/departures/{departure.pk}/",
     }
 
 

@@ -67,7 +67,7 @@ def render_follow_up(action):
     if survey is None or survey.state != SurveyState.PENDING or survey.departure.state == "cancelled":
         return None
     employee = survey.departure.employee
-    link = f"{settings.SITE_URL}/api/v1/surveys/{survey_token(survey)}/"
+    link = f"{settings.SITE_URL}/survey/{survey_token(survey)}/"
     return render_message(
         template="follow_up_survey",
         context={

@@ -324,9 +324,12 @@ def _interview_context(interview: ExitInterview, to: str, payload: dict) -> tupl
         "end_local": _local(interview.end, hours) if interview.end else "",
         "location": interview.location or (interview_place(interview) if not interview.video_link else ""),
         "video_link": interview.video_link,
-        "leaver_page_url": f"{settings.SITE_URL}/",
-        "interview_url": f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/",
-        "slots_url": f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/slots/",
+        "leaver_page_url": f"{settings.SITE_URL}/me/",
+        # The leaver answers on their page; the interviewer opens the guide.
+        "interview_url": f"{settings.SITE_URL}/me/"
+        if to == "employee"
+        else f"{settings.SITE_URL}/interviews/{interview.pk}/guide/",
+        "slots_url": f"{settings.SITE_URL}/me/",
     }
     return language, context
 
@@ -412,7 +415,7 @@ def render_questionnaire_offer(action):
     if interview is None or interview.state != InterviewState.DECLINED:
         return None
     language, context = _interview_context(interview, "employee", action.payload)
-    context["questionnaire_url"] = f"{settings.SITE_URL}/api/v1/interviews/{interview.pk}/responses/"
+    context["questionnaire_url"] = f"{settings.SITE_URL}/interviews/{interview.pk}/questionnaire/"
     return render_message(
         template="interview_questionnaire_offer", context=context, language=language, to=[action.recipient]
     )

@@ -151,7 +151,7 @@ def departures_outbound_started_bulk(*, departures: Iterable[Departure]) -> int:
 
 
 def _departure_link(departure: Departure) -> str:
-    return f"{settings.SITE_URL}/api/v1/departures/{departure.pk}/"
+    return f"{settings.SITE_URL}/departures/{departure.pk}/"
 
 
 @renderer(chat.APPROVAL_HANDLER)
@@ -182,7 +182,7 @@ def render_approval_summary_chat(action: ScheduledAction):
     count = waiting.count()
     text = (
         f"{count} departure{'s' if count != 1 else ''} from a bulk start await their managers' approval "
-        f"(last working days {span}): {settings.SITE_URL}/api/v1/departures/?state=notice"
+        f"(last working days {span}): {settings.SITE_URL}/hr/?state=notice"
     )
     return chat.ChatMessage(url=hook.url, text=text)
 
@@ -202,7 +202,7 @@ def render_overdue_chat(action: ScheduledAction):
     text = (
         f"Overdue: \u201c{step.title}\u201d ({step.get_assignee_role_display()}) for {departure.employee.name}'s "
         f"departure was due {step.due_date:%Y-%m-%d}; last working day {departure.last_working_day:%Y-%m-%d}. "
-        f"{settings.SITE_URL}/api/v1/steps/{step.pk}/"
+        f"{settings.SITE_URL}/departures/{departure.pk}/"
     )
     return chat.ChatMessage(url=hook.url, text=text)
 

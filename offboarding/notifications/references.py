@@ -85,8 +85,8 @@ def render_reference_offer(action):
     employee = offer.departure.employee
     context = {
         "name": employee.name,
-        "accept_url": f"{settings.SITE_URL}/api/v1/references/accept/{references.accept_token(offer)}/",
-        "api_url": f"{settings.SITE_URL}/api/v1/references/{offer.pk}/accept/",
+        "accept_url": f"{settings.SITE_URL}/reference/accept/{references.accept_token(offer)}/",
+        "api_url": f"{settings.SITE_URL}/me/",
         "valid_days": references.LINK_MAX_AGE.days,
     }
     return render_message(
@@ -105,7 +105,7 @@ def render_reference_request(action):
         "name": manager.name if manager else "",
         "employee_name": employee.name,
         "due_date": offer.step.due_date if offer.step_id else None,
-        "submit_url": f"{settings.SITE_URL}/api/v1/references/{offer.pk}/submit/",
+        "submit_url": f"{settings.SITE_URL}/references/{offer.pk}/write/",
     }
     language = manager.language if manager else settings.LANGUAGE_CODE
     return render_message(template="reference_request", context=context, language=language, to=[action.recipient])

@@ -162,6 +162,6 @@ def render_step_reminder(action):
         "for_employee": step.assignee_role == AssigneeRole.EMPLOYEE,
         "employee_name": departure.employee.name,
         "last_working_day": departure.last_working_day,
-        "steps_url": f"/api/v1/steps/{step.pk}/",
+        "steps_url": "/",  # each person lands on their own steps
     }
     return render_message(template="step_reminder", context=context, language=language, to=[action.recipient])

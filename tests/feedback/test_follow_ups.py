@@ -23,7 +23,7 @@ def follow_up_actions(status="pending"):
 
 def survey_link(survey):
     action = follow_up_actions().get(payload__survey=survey.pk)
-    return render_follow_up(action).body.split("/api/v1/surveys/")[1].split("/")[0]
+    return render_follow_up(action).body.split("/survey/")[1].split("/")[0]
 
 
 def test_approval_schedules_follow_ups_at_30_and_90_days_within_working_hours(departure, org):
@@ -79,7 +79,7 @@ def test_the_email_carries_a_signed_link_in_the_employees_language(departure, or
     org.employee_record.language = "sv"
     org.employee_record.save()
     message = render_follow_up(follow_up_actions().first())
-    assert "http://testserver/api/v1/surveys/" in message.body
+    assert "http://testserver/survey/" in message.body
     assert "Enkäten" in message.body
     assert message.to == [org.employee_record.personal_email]
 

@@ -19,7 +19,7 @@ UTC = datetime.UTC
 
 
 def _accept_path(message):
-    return re.search(r"http://testserver(/api/v1/references/accept/[^/\s]+/)", message.body).group(1)
+    return re.search(r"http://testserver(/reference/accept/[^/\s]+/)", message.body).group(1)
 
 
 def test_a_held_interview_offers_a_reference_to_a_voluntary_leaver(schedule, org, deliver):
@@ -27,7 +27,7 @@ def test_a_held_interview_offers_a_reference_to_a_voluntary_leaver(schedule, org
     interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
     sent = deliver(handler="reference_offer")
     assert [m.to for _, m in sent] == [[org.employee_record.email]]
-    assert "/api/v1/references/accept/" in sent[0][1].body
+    assert "/reference/accept/" in sent[0][1].body
 
 
 def test_a_declined_interview_offers_a_reference_too(schedule, org):

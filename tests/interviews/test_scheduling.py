@@ -172,7 +172,7 @@ def test_decline_moves_the_departure_on_and_offers_the_questionnaire(schedule, d
     assert len(sent) == 1
     message = sent[0][1]
     assert message.to == [org.employee_record.email]
-    assert f"/api/v1/interviews/{interview.pk}/responses/" in message.body
+    assert f"/interviews/{interview.pk}/questionnaire/" in message.body
 
 
 def test_decline_cancels_the_meeting_in_calendars(schedule, org):

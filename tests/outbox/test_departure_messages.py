@@ -238,10 +238,10 @@ def test_approval_email_carries_the_three_links_and_nothing_confidential(org, st
     run_beat()
 
     [request] = [m for m in mail.outbox if m.to == [org.manager_record.email] and "approve" in m.subject]
-    assert "/api/v1/links/" in request.body and request.body.count("/api/v1/links/") == 3
+    assert "/links/" in request.body and request.body.count("/links/") == 3
     assert "compensation" not in request.body.lower() and "rehire" not in request.body.lower()
     html = dict((mime, body) for body, mime in request.alternatives)["text/html"]
-    assert html.count("/api/v1/links/") == 3
+    assert html.count("/links/") == 3
 
 
 def test_approval_email_is_in_the_managers_language(org, start):

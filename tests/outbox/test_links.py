@@ -161,7 +161,7 @@ def test_approve_after_reject_still_works(client, link, departure):
 def test_open_link_redirects_to_the_departure(client, link, departure):
     response = client.get(link("open"))
 
-    assert response.status_code == 302 and response["Location"] == f"/api/v1/departures/{departure.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/departures/{departure.pk}/"
 
 
 def test_confirmation_page_is_in_the_recipients_language(client, link, org):

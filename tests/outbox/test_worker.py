@@ -63,7 +63,7 @@ def test_worker_delivers_the_approval_request_over_smtp(worker, departure, org):
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert text.count("/api/v1/links/") == 3 and html.count("/api/v1/links/") == 3
+    assert text.count("/links/") == 3 and html.count("/links/") == 3
     row = wait_until(lambda: ScheduledAction.objects.filter(pk=request_row(departure).pk, status="sent").first())
     assert row.attempts == 1 and row.sent_at is not None
 

@@ -109,10 +109,13 @@ class ReferenceSubmitApi(APIView):
 
 
 PAGE = engines["django"].from_string(
-    """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>
-<body><h1>{{ title }}</h1><p>{{ message }}</p>
+    """{% load static %}<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }}</title>
+<link rel="stylesheet" href="{% static 'pages/site.css' %}"></head>
+<body><header class="top"><div class="bar"><a class="brand" href="/">Offboarding</a></div></header>
+<main id="main"><h1>{{ title }}</h1><div class="card"><p>{{ message }}</p>
 {% if can_accept %}<form method="post"><button type="submit">Yes, I would like a reference</button></form>{% endif %}
-</body></html>"""
+</div></main></body></html>"""
 )
 
 
