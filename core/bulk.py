@@ -7,11 +7,13 @@ batches too small to repay the staging table, take the ORM's bulk_create(ignore_
 
 from __future__ import annotations
 
+import enum
 import itertools
+import json
 from collections.abc import Sequence
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import JSONField, Model
 
 # Below this many rows the staging table costs more than the ORM's multi-row INSERT.
 COPY_MIN_ROWS = 200
@@ -47,7 +49,7 @@ def bulk_insert(objs: Sequence[Model], *, returning: Sequence[str] = ()) -> list
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
             for obj in objs:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+                copy.write_row(_row(obj, fields))
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
             f"ON CONFLICT DO NOTHING RETURNING {returned}"
@@ -55,6 +57,23 @@ def bulk_insert(objs: Sequence[Model], *, returning: Sequence[str] = ()) -> list
         rows = cursor.fetchall()
         cursor.execute(f"DROP TABLE {staging}")
     return [tuple(row) for row in rows] if returning else []
+
+
+def _row(obj: Model, fields) -> list:
+    """The values COPY writes for one object, as bulk_create would prepare them, for a fraction of
+    the cost: only timestamps set on save and JSON need preparing; psycopg adapts the rest."""
+    row = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = field.pre_save(obj, True)
+        else:
+            value = getattr(obj, field.attname)
+        if isinstance(field, JSONField):
+            value = None if value is None and field.null else json.dumps(value, cls=field.encoder)
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        row.append(value)
+    return row
 
 
 def _orm_insert(model, objs: Sequence[Model], returning: Sequence[str]) -> list[tuple]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import zoneinfo
 from collections import Counter, defaultdict
@@ -47,10 +48,15 @@ class _Target:
 
 
 def _moment(day: datetime.date, person: dict) -> datetime.datetime:
-    at = datetime.datetime.combine(day, person["starts"], tzinfo=zoneinfo.ZoneInfo(person["time_zone"]))
-    return next_working_moment(
-        at, time_zone=person["time_zone"], country=person["country"], starts=person["starts"], ends=person["ends"]
-    )
+    return _working_start(day, person["time_zone"], person["country"], person["starts"], person["ends"])
+
+
+@functools.lru_cache(maxsize=16384)
+def _working_start(day, time_zone, country, starts, ends) -> datetime.datetime:
+    """The start of the working day on `day` (or the next working moment): the same few answers
+    for thousands of steps started together, so computed once each."""
+    at = datetime.datetime.combine(day, starts, tzinfo=zoneinfo.ZoneInfo(time_zone))
+    return next_working_moment(at, time_zone=time_zone, country=country, starts=starts, ends=ends)
 
 
 def _departure_id(step: Step) -> int:
