@@ -30,7 +30,10 @@ def main() -> int:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
+        from benchmarks._harness import clean
+
         for name in only:
+            clean()
             started = time.perf_counter()
             for line in importlib.import_module(f"benchmarks.{name}").run():
                 print(line, flush=True)

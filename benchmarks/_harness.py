@@ -75,6 +75,22 @@ def truncate(*tables: str) -> None:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
+def clean() -> None:
+    """Empty every table a benchmark writes, so each starts from the same state; the shipped
+    checklist templates (which the cascade from users empties too) are installed again."""
+    from workflows.services import templates_install_defaults
+
+    truncate(
+        "auth_user",
+        "offboarding_employee",
+        "offboarding_departure",
+        "workflows_workflow",
+        "workflows_workflowtemplate",
+        "outbox_scheduledaction",
+    )
+    templates_install_defaults()
+
+
 def analyze() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -122,7 +122,7 @@ def run() -> list[str]:
     hr = User.objects.create(username="bench-hr-reader", email="hr-reader@example.com")
     hr.groups.add(Group.objects.get_or_create(name=roles.HR)[0])
     token = Token.objects.create(user=hr).key
-    seconds = max(3.0, 10 * min(1.0, size(10_000) / 10_000))
+    seconds = max(1.0, 10 * min(1.0, size(10_000) / 10_000))
     process, port = _server()
     try:
         _load(port, token, LIST, 1)  # warm both workers and their connections
