@@ -282,3 +282,23 @@ def test_the_outbox_delivers_a_due_step_reminder_by_email(org, start_departure, 
     assert outcome.sent
     assert [m.to for m in mailoutbox] == [["it@example.com"]]
     assert "Revoke access" in mailoutbox[0].subject
+
+
+def test_rendering_a_group_reminder_costs_a_fixed_number_of_queries(
+    org, start_departure, step_of, django_assert_num_queries
+):
+    from tests.factories import UserFactory
+
+    departure = start_departure()
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
+    row = reminders(step_of(departure, "access_revocation")).get()
+    render = get_renderer(row.handler)
+    for n in range(20):
+        UserFactory(username=f"it-extra-{n}", groups=["it"])
+
+    # The step, the departure with its people, the group's members, and the next reminder's insert
+    # (with its read-back when due soon is not needed: it is days away).
+    with django_assert_num_queries(4):
+        message = render(row)
+
+    assert len(message.to) == 21
