@@ -43,7 +43,8 @@ def bulk_insert(objs: Sequence[Model], *, returning: Sequence[str] = ()) -> list
     staging = f"bulk_staging_{next(_staging_names)}"
     by_attname = {f.attname: f.column for f in meta.concrete_fields}
     returned = ", ".join(connection.ops.quote_name(by_attname[name]) for name in returning) or "1"
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint of its own: a failure here fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Same column types as the table, none of its constraints or defaults: COPY only has to parse.
         cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper

@@ -50,3 +50,30 @@ def test_hr_pages_through_the_outbox_in_a_fixed_number_of_queries(org, api, star
         response = client.get("/api/v1/outbox/actions/", {"page_size": 100})
 
     assert len(response.data["results"]) > 50
+
+
+@pytest.mark.parametrize("role", ["hr", "manager", "employee", "ceo"])
+def test_the_list_rows_equal_the_departure_shape_for_every_role(org, api, start_departure, role, rf):
+    from rest_framework.request import Request
+
+    from offboarding.actions import departures as departure_actions
+    from offboarding.api.departures import DepartureOutputSerializer
+    from offboarding.models import Departure
+
+    own = start_departure()
+    departure_actions.departure_approve(departure=own, actor=org.hr)
+    Departure.objects.filter(pk=own.pk).update(rehire_eligible=True)
+    other = EmployeeFactory(manager=org.manager_record)
+    departure_actions.departure_cancel(departure=start_departure(employee=other), actor=org.hr)
+    user = User.objects.get(pk=getattr(org, role).pk)
+
+    rows = api(user).get("/api/v1/departures/").json()["results"]
+
+    request = Request(rf.get("/api/v1/departures/"))
+    request.user = User.objects.get(pk=user.pk)
+    expected = DepartureOutputSerializer(
+        [Departure.objects.select_related("employee").get(pk=row["id"]) for row in rows],
+        many=True,
+        context={"request": request},
+    ).data
+    assert rows and rows == [dict(row) for row in expected]
