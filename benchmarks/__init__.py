@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m benchmarks` (make bench) prints figures as ratios against a baseline."""
+"""Benchmarks: `python -m benchmarks` (make bench) prints each figure as a JSON line against a baseline."""

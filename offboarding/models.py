@@ -146,7 +146,7 @@ class Departure(models.Model):
     reason = models.CharField(max_length=20, choices=ReasonCategory.choices, blank=True)
     # HR's judgement; never shown to the manager, the employee or other assignees.
     rehire_eligible = models.BooleanField(null=True, blank=True)
-    state = FSMField(default=S.NOTICE, choices=S.choices, protected=False, db_index=True)
+    state = FSMField(default=S.NOTICE, choices=S.choices, protected=False)
     interview_outcome = models.CharField(
         max_length=10, choices=InterviewOutcome.choices, blank=True, default=InterviewOutcome.NONE
     )
@@ -162,7 +162,12 @@ class Departure(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["last_working_day"])]
+        indexes = [
+            models.Index(fields=["last_working_day"]),
+            models.Index(fields=["state"], name="departure_state_idx"),
+            # The departures list's order (offboarding.selectors.departure_list): newest first, paged.
+            models.Index(fields=["-created_at", "-id"], name="departure_list_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(last_working_day__gte=models.F("notice_date")),

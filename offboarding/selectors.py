@@ -14,7 +14,8 @@ from offboarding.models import Departure, Employee
 def departure_list(*, user) -> QuerySet[Departure]:
     """The departures this user may see: HR all; managers their reporting line; the employee their own;
     an interviewer the departures they interview. Checklist assignees work through their steps instead."""
-    qs = Departure.objects.select_related("employee", "employee__manager")
+    # The list renders the employee (id, name, department), not their manager: no second join.
+    qs = Departure.objects.select_related("employee")
     if not roles.is_hr_user(user):
         visible = Q(pk__in=[])
         me = roles.employee_of(user)

@@ -28,6 +28,12 @@ def _calendar(country: str) -> HolidayBase:
     return holidays.country_holidays(country, categories=categories)
 
 
+# Answers are pure functions of (day, n, country): a reorganisation starts thousands of checklists
+# over the same few dates, so each answer is computed once per process.
+_answers = lru_cache(maxsize=65536)
+
+
+@_answers
 def is_business_day(day: datetime.date, country: str) -> bool:
     """A working day of the country: not a weekend day (unless worked in lieu) nor a holiday."""
     calendar = _calendar(country)
@@ -35,6 +41,7 @@ def is_business_day(day: datetime.date, country: str) -> bool:
         return calendar.is_working_day(day)
 
 
+@_answers
 def next_business_day(day: datetime.date, country: str) -> datetime.date:
     """`day` itself when it is a business day, else the first business day after it."""
     calendar = _calendar(country)
@@ -42,6 +49,7 @@ def next_business_day(day: datetime.date, country: str) -> datetime.date:
         return calendar.get_nth_working_day(day, 0)
 
 
+@_answers
 def add_business_days(day: datetime.date, n: int, country: str) -> datetime.date:
     """Move n business days from `day` (backwards for negative n).
 

@@ -92,7 +92,7 @@ class Workflow(models.Model):
     template_version = models.ForeignKey(
         TemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="workflows"
     )
-    subject = models.CharField(max_length=100, blank=True, db_index=True)
+    subject = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2)
     time_zone = models.CharField(max_length=64)
     # Named anchor dates as ISO strings, e.g. {"notice_date": "2026-11-02", "last_working_day": "2026-12-18"}.
@@ -105,6 +105,8 @@ class Workflow(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        # Equality only (receipts find a departure's workflow): no LIKE-pattern twin.
+        indexes = [models.Index(fields=["subject"], name="workflow_subject_idx")]
 
     def __str__(self) -> str:
         return f"Workflow {self.pk} ({self.subject})"
@@ -143,8 +145,9 @@ class Step(models.Model):
 
     S = StepState
 
-    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
-    key = models.SlugField(max_length=60)
+    # Looked up through step_key_unique_in_workflow (workflow, key): no index of its own, nor on key.
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps", db_index=False)
+    key = models.SlugField(max_length=60, db_index=False)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     assignee_role = models.CharField(max_length=20, choices=AssigneeRole.choices)
@@ -153,17 +156,17 @@ class Step(models.Model):
     position = models.PositiveIntegerField(default=0)
     depends_on = models.JSONField(default=list, blank=True)
     anchor = models.CharField(max_length=20, choices=Anchor.choices, blank=True)
-    anchor_step = models.SlugField(max_length=60, blank=True)
+    anchor_step = models.SlugField(max_length=60, blank=True, db_index=False)
     offset_days = models.IntegerField(default=0)
     due_time = models.TimeField(null=True, blank=True)
-    due_date = models.DateField(null=True, blank=True, db_index=True)
+    due_date = models.DateField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     remind = models.BooleanField(default=True)
     # Bumped whenever reminders are planned again, so new idempotency keys never collide with cancelled ones.
     reminder_round = models.PositiveSmallIntegerField(default=0)
     approves_subject = models.BooleanField(default=False)
     ad_hoc = models.BooleanField(default=False)
-    state = FSMField(default=S.PENDING, choices=S.choices, protected=False, db_index=True)
+    state = FSMField(default=S.PENDING, choices=S.choices, protected=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     finished_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -173,7 +176,12 @@ class Step(models.Model):
     class Meta:
         ordering = ["workflow_id", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["workflow", "key"], name="step_key_unique_in_workflow")]
-        indexes = [models.Index(fields=["assignee_role", "state"], name="step_role_state_idx")]
+        indexes = [
+            models.Index(fields=["assignee_role", "state"], name="step_role_state_idx"),
+            models.Index(fields=["state"], name="step_state_idx"),
+            # The steps list's order (offboarding.steps.step_list), also serving its due_before filter.
+            models.Index(fields=["due_date", "workflow", "position", "id"], name="step_list_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.state})"

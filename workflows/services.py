@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_fsm import can_proceed
 
-from core import errors
+from core import bulk, errors
 from workflows import engine, hooks
 from workflows.business_time import next_business_day
 from workflows.defaults import DEFAULT_TEMPLATES
@@ -206,9 +206,21 @@ def workflows_start_bulk(*, starts: list[WorkflowStart], actor=None) -> list[Wor
         for workflow, start, anchors in zip(workflows, starts, anchors_by_index, strict=True):
             for position, definition in enumerate(start.template_version.steps):
                 steps.append(_step_from_definition(workflow, definition, position, anchors))
-        Step.objects.bulk_create(steps)
+        _insert_steps(steps)
         _plan_reminders(steps)
     return workflows
+
+
+def _insert_steps(steps: list[Step]) -> None:
+    """Insert new steps (COPY on PostgreSQL) and give each object its primary key."""
+    ids = {
+        (workflow_id, key): pk
+        for pk, workflow_id, key in bulk.bulk_insert(steps, returning=("id", "workflow_id", "key"))
+    }
+    for step in steps:
+        step.pk = ids[(step.workflow_id, step.key)]
+        step._state.adding = False
+        step._state.db = "default"
 
 
 def _step_from_definition(workflow: Workflow, definition: Mapping, position: int, anchors) -> Step:
@@ -260,8 +272,7 @@ def _plan_reminders(steps: Iterable[Step]) -> int:
 
 
 def _cancel_reminders(steps: Iterable[Step]) -> None:
-    for step in steps:
-        outbox.actions_cancel(group=step_reminder_group(step))
+    outbox.actions_cancel(groups=[step_reminder_group(step) for step in steps])
 
 
 # --- step transitions
@@ -506,7 +517,8 @@ def workflow_cancel(*, workflow: Workflow, actor=None, note: str = "") -> int:
             StepHistory.objects.bulk_create(history)
         locked.cancelled_at = timezone.now()
         locked.save(update_fields=["cancelled_at"])
-        outbox.actions_cancel(key_prefix=f"wf:{locked.pk}:")
+        # By the steps' groups (an index lookup each), not a LIKE over every key in the outbox.
+        outbox.actions_cancel(groups=[f"step:{pk}" for pk in locked.steps.values_list("pk", flat=True)])
     return len(steps)
 
 

@@ -21,3 +21,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Persistent connections: each gunicorn worker and each Celery worker process keeps one open
+# connection (sync workers serve one request at a time), instead of connecting per request. With
+# the docker-compose sizes (3 web workers, a worker of concurrency 2, beat) that is at most 6
+# connections plus `migrate` and admin shells, far under PostgreSQL's default max_connections of
+# 100; the README's performance section has the sum to check when scaling out.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)  # noqa: F405
+# A connection dropped by the server (restart, idle timeout) is noticed before a request uses it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405

@@ -67,6 +67,47 @@ class DepartureOutputSerializer(serializers.ModelSerializer):
         return data
 
 
+# DRF's own formatting for the hand-built rows (outside a serializer class, which would take them as fields).
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
+
+
+class DepartureListSerializer(DepartureOutputSerializer):
+    """The list's rows: the same fields and values as DepartureOutputSerializer, built directly.
+
+    A page holds up to 200 rows; walking DRF's fields for each costs more than the query, so the
+    row is assembled here with DRF's own date and time formatting (checked equal in the tests)."""
+
+    def to_representation(self, instance):
+        user = self.context["request"].user
+        employee = instance.employee
+        moment = _DATETIME.to_representation
+        data = {
+            "id": instance.pk,
+            "employee": {
+                "id": employee.pk,
+                "external_id": employee.external_id,
+                "name": employee.name,
+                "department": employee.department,
+            },
+            "kind": instance.kind,
+            "notice_date": _DATE.to_representation(instance.notice_date),
+            "last_working_day": _DATE.to_representation(instance.last_working_day),
+            "reason": instance.reason,
+            "rehire_eligible": instance.rehire_eligible,
+            "state": instance.state,
+            "interview_outcome": instance.interview_outcome,
+            "available_transitions": transitions.available_transitions(departure=instance, user=user),
+            "created_at": moment(instance.created_at),
+            "updated_at": moment(instance.updated_at),
+            "completed_at": moment(instance.completed_at) if instance.completed_at is not None else None,
+        }
+        if not roles.is_hr_user(user) or access.is_subject(instance, user):
+            # Rehire eligibility is HR's judgement, never shown to managers or the leaver.
+            del data["rehire_eligible"]
+        return data
+
+
 class HistorySerializer(serializers.Serializer):
     subject = serializers.CharField()
     transition = serializers.CharField()
@@ -123,7 +164,7 @@ class TransitionInputSerializer(BodySerializer):
 class DepartureListApi(GenericAPIView):
     """List the departures in your scope, or (HR) start a new one."""
 
-    serializer_class = DepartureOutputSerializer
+    serializer_class = DepartureListSerializer
     filterset_class = DepartureFilter
 
     def get_queryset(self):

@@ -43,7 +43,7 @@ class ScheduledAction(models.Model):
     due_at = models.DateTimeField()
     idempotency_key = models.CharField(max_length=200, unique=True)
     # Groups the actions of one thing (e.g. "departure:12", "interview:3") so they move or cancel together.
-    group = models.CharField(max_length=100, blank=True, db_index=True)
+    group = models.CharField(max_length=100, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -64,6 +64,10 @@ class ScheduledAction(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="outbox_due_idx"),
             models.Index(fields=["status", "claimed_at"], name="outbox_claim_idx"),
+            # Cancelling by group is an equality match; a plain btree (no LIKE-pattern twin).
+            models.Index(fields=["group"], name="outbox_group_idx"),
+            # HR's outbox list, in the default order.
+            models.Index(fields=["due_at", "id"], name="outbox_list_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import errors
+from core import bulk, errors
 from workflows.outbox.models import ActionStatus, Channel, ScheduledAction
 from workflows.outbox.queue import enqueue_quietly
 
@@ -50,9 +50,9 @@ def action_schedule(
 
 
 def actions_schedule_bulk(actions: Iterable[ScheduledAction]) -> list[ScheduledAction]:
-    """Insert many unsaved actions in one query; rows whose key exists already are skipped."""
+    """Insert many unsaved actions (COPY on PostgreSQL, core.bulk); rows whose key exists are skipped."""
     rows = list(actions)
-    ScheduledAction.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    bulk.bulk_insert(rows)
     soon = timezone.now() + IMMEDIATE_WINDOW
     keys = [row.idempotency_key for row in rows if row.due_at <= soon]
     if keys:
@@ -65,9 +65,16 @@ def actions_schedule_bulk(actions: Iterable[ScheduledAction]) -> list[ScheduledA
     return rows
 
 
-def actions_cancel(*, group: str | None = None, key_prefix: str | None = None, kinds: Iterable[str] = ()) -> int:
-    """Cancel pending actions of a group (optionally only some kinds, or keys with a prefix)."""
-    if group is None and key_prefix is None:
+def actions_cancel(
+    *,
+    group: str | None = None,
+    key_prefix: str | None = None,
+    kinds: Iterable[str] = (),
+    groups: Iterable[str] | None = None,
+) -> int:
+    """Cancel pending actions of a group or of several (optionally only some kinds, or keys with a
+    prefix). One UPDATE; a group is an equality match on its index, a key prefix a range scan."""
+    if group is None and key_prefix is None and groups is None:
         raise ValueError("Say which actions to cancel: a group or a key prefix.")
     # Claimed by a sweep but not yet being sent counts as pending: it is only waiting in the queue.
     qs = ScheduledAction.objects.filter(
@@ -75,6 +82,8 @@ def actions_cancel(*, group: str | None = None, key_prefix: str | None = None, k
     )
     if group is not None:
         qs = qs.filter(group=group)
+    if groups is not None:
+        qs = qs.filter(group__in=list(groups))
     if key_prefix is not None:
         qs = qs.filter(idempotency_key__startswith=key_prefix)
     if kinds:

@@ -1,0 +1,78 @@
+"""Bulk starts write few outbox rows, and on PostgreSQL stream steps and outbox rows with COPY."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from offboarding.actions import departures as departure_actions
+from offboarding.models import Departure
+from tests.factories import EmployeeFactory
+from workflows.models import Step
+from workflows.outbox import services as outbox
+from workflows.outbox.models import ScheduledAction
+
+pytestmark = pytest.mark.django_db
+
+
+def _start(n, org):
+    departures = [
+        Departure(
+            employee=EmployeeFactory(manager=org.manager_record),
+            kind="resignation",
+            notice_date=datetime.date(2026, 11, 2),
+            last_working_day=datetime.date(2026, 12, 18),
+        )
+        for _ in range(n)
+    ]
+    return departure_actions.departures_start(departures=departures, actor=org.hr)
+
+
+def test_a_started_departure_writes_at_most_twenty_outbox_rows(org, frozen):
+    _start(20, org)
+
+    assert ScheduledAction.objects.count() <= 20 * 20
+    # One reminder per reminded step: the rest are written as each one is sent.
+    per_step = ScheduledAction.objects.filter(handler="step_reminder").values_list("group", flat=True)
+    assert len(per_step) == len(set(per_step)) > 0
+
+
+def test_on_postgresql_bulk_starts_copy_their_steps_and_reminders(org, frozen, postgres_required):
+    with CaptureQueriesContext(connection) as captured:
+        departures = _start(20, org)
+
+    staged = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("CREATE TEMP TABLE")]
+    assert any('"workflows_step"' in sql for sql in staged)
+    assert any('"outbox_scheduledaction"' in sql for sql in staged)
+    steps = Step.objects.filter(workflow__departure__in=departures)
+    assert steps.count() == 14 * 20
+    assert set(steps.values_list("due_date", flat=True)) >= {datetime.date(2026, 12, 18)}
+    reminder = ScheduledAction.objects.filter(handler="step_reminder").first()
+    assert Step.objects.filter(pk=reminder.payload["step"], workflow__subject__startswith="departure:").exists()
+
+
+def test_on_postgresql_copied_outbox_rows_keep_their_idempotency_keys(db, postgres_required):
+    due = timezone.now() + datetime.timedelta(days=3)
+
+    def rows(keys):
+        return [
+            ScheduledAction(
+                kind="reminder",
+                handler="bench",
+                recipient=f"{key}@example.com",
+                due_at=due,
+                idempotency_key=f"copy:{key}",
+                group="copy",
+                payload={"n": key},
+            )
+            for key in keys
+        ]
+
+    outbox.actions_schedule_bulk(rows(range(300)))
+    outbox.actions_schedule_bulk(rows(range(150, 450)))
+
+    assert ScheduledAction.objects.filter(group="copy").count() == 450
+    row = ScheduledAction.objects.get(idempotency_key="copy:7")
+    assert (row.recipient, row.payload, row.status, row.due_at) == ("7@example.com", {"n": 7}, "pending", due)
