@@ -121,6 +121,16 @@ def _validated_interviewer(*, departure: Departure, user) -> object:
     return user
 
 
+def interviewer_self_assignment_check(*, actor, interviewer) -> None:
+    """Nobody gains access by assigning themself: taking the interview over needs the standing to read
+    the answers already (HR holding the confidential-answers permission)."""
+    if interviewer is None or getattr(actor, "pk", None) != interviewer.pk:
+        return
+    if not (roles.is_hr_user(actor) and actor.has_perm(roles.READ_ANSWERS_PERMISSION)):
+        message = "You may not assign the interview to yourself without the permission to read answers."
+        raise errors.PermissionDenied(message)
+
+
 def _validated_start(
     *, interview_or_none, departure, interviewer, start, duration, must_be_offered: bool
 ) -> tuple[datetime.datetime, datetime.datetime]:
@@ -163,6 +173,7 @@ def exit_interview_schedule(
     the first free slot), moves the departure to interview_scheduled and sends the invites."""
     if not access.is_hr(departure, actor):
         raise errors.PermissionDenied("Only HR may schedule the exit interview.")
+    interviewer_self_assignment_check(actor=actor, interviewer=interviewer)
     duration = duration or slot_finder.default_duration()
     with transaction.atomic():
         locked = transitions.departure_lock(departure.pk)
@@ -257,6 +268,7 @@ def exit_interview_reschedule(
 def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> ExitInterview:
     """HR hands the interview to another interviewer: the old one gets a CANCEL, both attendees the update."""
     _require(interview, actor, "reassign")
+    interviewer_self_assignment_check(actor=actor, interviewer=interviewer)
     with transaction.atomic():
         interview = transitions.interview_lock(interview)
         if interview.state not in (InterviewState.PROPOSED, InterviewState.SCHEDULED):
@@ -271,26 +283,64 @@ def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> 
                     raise errors.InvalidInput(
                         fields={"interviewer": ["This interviewer has another interview at that time."]}
                     )
-        previous = interview.interviewer
-        notices.interview_pending_messages_cancel(interview=interview)
-        interview.interviewer = interviewer
-        interview.interviewer_partstat = PartStat.NEEDS_ACTION
-        interview.sequence += 1
-        interview.save()
-        transitions.history_record(
-            departure=interview.departure,
-            transition="reassign",
-            from_state=interview.state,
-            to_state=interview.state,
-            actor=actor,
-            note=f"Exit interview #{interview.pk}",
-            subject="interview",
-        )
-        if interview.start is not None:
-            notices.interview_cancels_schedule(interview=interview, former_interviewer=previous)
-            notices.interview_invites_schedule(interview=interview)
-            notices.interview_reminders_schedule(interview=interview)
+        _interviewer_replace(interview, interviewer, actor)
     return interview
+
+
+def _interviewer_replace(interview: ExitInterview, interviewer, actor, note: str = "") -> None:
+    """Hand a locked, active interview to another interviewer: CANCEL to the former one, updates to both."""
+    previous = interview.interviewer
+    notices.interview_pending_messages_cancel(interview=interview)
+    interview.interviewer = interviewer
+    interview.interviewer_partstat = PartStat.NEEDS_ACTION
+    interview.sequence += 1
+    interview.save()
+    transitions.history_record(
+        departure=interview.departure,
+        transition="reassign",
+        from_state=interview.state,
+        to_state=interview.state,
+        actor=actor,
+        note=note or f"Exit interview #{interview.pk}",
+        subject="interview",
+    )
+    if interview.start is not None:
+        notices.interview_cancels_schedule(interview=interview, former_interviewer=previous)
+        notices.interview_invites_schedule(interview=interview)
+        notices.interview_reminders_schedule(interview=interview)
+
+
+def exit_interviews_reporting_line_changed(*, employee, actor) -> list[ExitInterview]:
+    """The reporting line above `employee` changed (an API edit, the admin, the HRIS): the same rule as at
+    scheduling is applied again to every open interview of them and of everyone below them. An interviewer
+    now in the leaver's management chain (or no longer allowed to interview) loses access at once, since
+    access is checked against the rule on every read; an interview not yet held goes to the least-loaded
+    eligible interviewer free at that time, and HR is told either way. Called inside the change's transaction."""
+    changed = []
+    for found in selectors.interviews_to_recheck(employee=employee):
+        if selectors.interviewer_refusal(departure=found.departure, user=found.interviewer) is None:
+            continue
+        interview = transitions.interview_lock(found)
+        former = interview.interviewer
+        replacement = None
+        if interview.state in (InterviewState.PROPOSED, InterviewState.SCHEDULED):
+            for candidate in interviewer_candidates_ranked(departure=interview.departure):
+                busy = selectors.interviewer_busy(user=candidate, exclude=[interview.pk])
+                if interview.start is None or not any(
+                    b_start < interview.end and interview.start < b_end for b_start, b_end in busy
+                ):
+                    replacement = candidate
+                    break
+        if replacement is not None:
+            transitions.interviewer_lock(replacement)
+            _interviewer_replace(
+                interview, replacement, actor, "The reporting line changed; the interview has a new interviewer."
+            )
+        notices.interview_interviewer_removed_notices_schedule(
+            interview=interview, former_interviewer=former, reassigned=replacement is not None
+        )
+        changed.append(interview)
+    return changed
 
 
 def _withdraw(interview: ExitInterview, name: str, actor, note: str = "") -> None:  # note: system text only

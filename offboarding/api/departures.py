@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -12,7 +13,7 @@ from core import errors, roles
 from offboarding import access, selectors, steps, transitions
 from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
-from offboarding.api.serializers import DepartureTermsSerializer, EmployeeBriefSerializer
+from offboarding.api.serializers import DepartureTermsSerializer, EmployeeBriefSerializer, dates_within_reason
 from offboarding.models import Departure, DepartureKind, DepartureState, Employee, ReasonCategory
 
 
@@ -61,8 +62,10 @@ class DepartureOutputSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         user = self.context["request"].user
         if not roles.is_hr_user(user) or access.is_subject(instance, user):
-            # Rehire eligibility is HR's judgement, never shown to managers or the leaver.
+            # Rehire eligibility is HR's judgement; the reason per person is what the k-anonymous report
+            # exists to hide. Neither is shown to managers, other assignees or the leaver.
             data.pop("rehire_eligible", None)
+            data.pop("reason", None)
         return data
 
 
@@ -103,13 +106,25 @@ class DepartureUpdateSerializer(serializers.Serializer):
     last_working_day = serializers.DateField(required=False)
     reason = serializers.ChoiceField(choices=ReasonCategory.choices, required=False, allow_blank=True)
     rehire_eligible = serializers.BooleanField(required=False, allow_null=True)
+    backdated = serializers.BooleanField(required=False, help_text="Allow a last working day in the past.")
+
+    def validate_notice_date(self, value):
+        return dates_within_reason(value)
+
+    def validate_last_working_day(self, value):
+        return dates_within_reason(value)
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+        backdated = attrs.pop("backdated", False)
         if not attrs:
             raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
+        if "last_working_day" in attrs and attrs["last_working_day"] < timezone.localdate() and not backdated:
+            raise serializers.ValidationError(
+                {"last_working_day": ["The last working day has passed: set backdated to move it there."]}
+            )
         return attrs
 
 

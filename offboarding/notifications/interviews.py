@@ -18,6 +18,7 @@ from integrations import calendar
 from integrations.email import render_message
 from offboarding.interviews.models import AttendeeReply, ExitInterview, InterviewState
 from offboarding.interviews.slots import WorkingHours, hours_of_employee, hours_of_user
+from offboarding.notifications import departures as departure_notices
 from offboarding.people import display_name, user_email, user_language
 from workflows.business_time import is_business_day
 from workflows.outbox import services as outbox
@@ -142,6 +143,28 @@ def interview_change_request_notices_schedule(*, interview: ExitInterview, reply
             key=f"{interview_group(interview)}:reply{reply.pk}:notify:user{user.pk}",
             group=interview_group(interview),
             payload={"interview": interview.pk, "reply": reply.pk, "user": user.pk},
+        )
+
+
+def interview_interviewer_removed_notices_schedule(
+    *, interview: ExitInterview, former_interviewer, reassigned: bool
+) -> None:
+    """Tell HR that a change of reporting line put the interviewer in the leaver's management chain (or
+    out of the interviewer role): they no longer see the interview, and it was reassigned or needs HR."""
+    for hr in departure_notices.hr_recipients(departure=interview.departure):
+        outbox.action_schedule(
+            kind=ActionKind.NOTIFICATION,
+            handler="interview_interviewer_removed",
+            recipient=hr.email,
+            due_at=timezone.now(),
+            key=f"{interview_group(interview)}:s{interview.sequence}:removed{former_interviewer.pk}:hr{hr.user_id}",
+            group=interview_group(interview),
+            payload={
+                "interview": interview.pk,
+                "user": hr.user_id,
+                "former": former_interviewer.pk,
+                "reassigned": reassigned,
+            },
         )
 
 
@@ -321,6 +344,21 @@ def render_change_requested(action):
     context["proposed_end_local"] = _local(reply.proposed_end, hours) if reply.proposed_end else ""
     return render_message(
         template="interview_change_requested", context=context, language=language, to=[action.recipient]
+    )
+
+
+@renderer("interview_interviewer_removed")
+def render_interviewer_removed(action):
+    interview = _interview(action)
+    if interview is None:
+        return None
+    payload = action.payload
+    language, context = _interview_context(interview, "user", {"user": payload["user"]})
+    former = get_user_model().objects.filter(pk=payload["former"]).first()
+    context["former_name"] = display_name(former) if former else ""
+    context["new_name"] = display_name(interview.interviewer) if payload["reassigned"] else ""
+    return render_message(
+        template="interview_interviewer_removed", context=context, language=language, to=[action.recipient]
     )
 
 

@@ -159,7 +159,7 @@ def test_interview_actions(schedule, org, caller, action, role, status):
         interview_actions.exit_interview_hold(interview=interview, actor=org.hr)
     body = {
         "reschedule": {"start": "2026-12-10T09:00:00Z"},
-        "reassign": {"interviewer": org.hr.pk},
+        "reassign": {"interviewer": UserFactory(username="interviewer2", groups=[roles.INTERVIEWER]).pk},
         "request_other_time": {"note": "Another week, please."},
     }.get(action, {})
     response = caller(role).post(f"/api/v1/interviews/{interview.pk}/{action}/", body, format="json")

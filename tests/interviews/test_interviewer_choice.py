@@ -10,6 +10,7 @@ from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureState
 from tests.factories import DepartureFactory, EmployeeFactory, UserFactory
+from tests.helpers import grant_read_answers
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -31,6 +32,7 @@ def test_a_dedicated_interviewer_is_preferred_at_equal_load(departure, org):
 
 
 def test_the_interviewer_with_the_fewest_active_interviews_is_chosen(departure, org):
+    grant_read_answers(org.hr)
     _busy(org.interviewer, org, 2)
     _busy(org.hr, org, 1)
     assert interview_actions.interviewer_choose(departure=departure) == org.hr
@@ -91,5 +93,6 @@ def test_hr_reassigns_to_someone_outside_the_chain_only(schedule, org):
     interview = schedule()
     with pytest.raises(errors.InvalidInput):
         interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.manager)
-    moved = interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.hr)
-    assert moved.interviewer == org.hr
+    second = UserFactory(username="interviewer2", groups=[roles.INTERVIEWER])
+    moved = interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=second)
+    assert moved.interviewer == second

@@ -93,6 +93,8 @@ def _process(*, source: str, event: HrisEvent) -> dict:
             reason=event.reason,
             actor=None,
             note=note,
+            # The HR system records facts, late ones included; the leaver gets no "today is your last day".
+            backdated=True,
         )
         return {"result": "started", "departure": departure.pk}
     if open_departure is None:
