@@ -131,6 +131,37 @@ def interviewer_self_assignment_check(*, actor, interviewer) -> None:
         raise errors.PermissionDenied(message)
 
 
+# The employee's local hours outside which a meeting is "at night": refused unless HR forces it.
+DAYTIME = (datetime.time(7, 0), datetime.time(21, 0))
+
+
+def interview_time_problems(*, departure: Departure, start: datetime.datetime, end: datetime.datetime) -> list[str]:
+    """What is unreasonable about this time for the leaver, though possible: HR may force it with a note."""
+    tz = departure.employee.tzinfo
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    problems = []
+    if local_start.time() < DAYTIME[0] or local_end.time() > DAYTIME[1] or local_end.date() != local_start.date():
+        problems.append(f"The time is at night for the employee ({local_start:%H:%M} {departure.employee.time_zone}).")
+    if local_start.date() > departure.last_working_day:
+        problems.append("The time is after the employee's last working day.")
+    return problems
+
+
+def interview_force_check(*, departure: Departure, actor, start, end, force: bool, note: str) -> str:
+    """Refuse a night-time or after-the-last-day interview unless HR forces it with a note; returns the
+    note to record in the history ("" when nothing was forced)."""
+    problems = interview_time_problems(departure=departure, start=start, end=end)
+    if not problems:
+        return ""
+    if not force:
+        raise errors.InvalidInput(fields={"start": [*problems, "HR may force it with a note (force, force_note)."]})
+    if not access.is_hr(departure, actor):
+        raise errors.PermissionDenied("Only HR may force an unusual interview time.")
+    if not note.strip():
+        raise errors.InvalidInput(fields={"force_note": ["Say why this time is forced."]})
+    return f"Time forced by HR: {' '.join(problems)} Note: {note.strip()}"
+
+
 def _validated_start(
     *, interview_or_none, departure, interviewer, start, duration, must_be_offered: bool
 ) -> tuple[datetime.datetime, datetime.datetime]:
@@ -168,9 +199,12 @@ def exit_interview_schedule(
     location: str = "",
     video_link: str = "",
     offer_reference: bool | None = None,
+    force: bool = False,
+    force_note: str = "",
 ) -> ExitInterview:
     """HR schedules the exit interview: picks (or is given) a neutral interviewer and a time (by default
-    the first free slot), moves the departure to interview_scheduled and sends the invites."""
+    the first free slot), moves the departure to interview_scheduled and sends the invites. A time at
+    night or after the last working day needs `force` with a note, recorded in the history."""
     if not access.is_hr(departure, actor):
         raise errors.PermissionDenied("Only HR may schedule the exit interview.")
     interviewer_self_assignment_check(actor=actor, interviewer=interviewer)
@@ -202,6 +236,9 @@ def exit_interview_schedule(
                 duration=duration,
                 must_be_offered=False,
             )
+        forced = interview_force_check(
+            departure=locked, actor=actor, start=start, end=end, force=force, note=force_note
+        )
         try:
             with transaction.atomic():
                 interview = ExitInterview.objects.create(
@@ -228,7 +265,7 @@ def exit_interview_schedule(
             note=f"Exit interview #{interview.pk}",
             subject="interview",
         )
-        _run(interview, "schedule", actor)
+        _run(interview, "schedule", actor, forced)
         _departure(interview, "schedule_interview", actor)
         notices.interview_invites_schedule(interview=interview)
         notices.interview_reminders_schedule(interview=interview)
@@ -236,7 +273,13 @@ def exit_interview_schedule(
 
 
 def exit_interview_reschedule(
-    *, interview: ExitInterview, actor, start: datetime.datetime, duration: datetime.timedelta | None = None
+    *,
+    interview: ExitInterview,
+    actor,
+    start: datetime.datetime,
+    duration: datetime.timedelta | None = None,
+    force: bool = False,
+    force_note: str = "",
 ) -> ExitInterview:
     """Move the interview (also after a no-show): same UID, SEQUENCE+1, new invites and reminders.
     The employee may only pick one of the proposed slots."""
@@ -254,12 +297,15 @@ def exit_interview_reschedule(
             duration=duration,
             must_be_offered=not found & {"hr", "interviewer"},
         )
+        forced = interview_force_check(
+            departure=interview.departure, actor=actor, start=start, end=end, force=force, note=force_note
+        )
         notices.interview_pending_messages_cancel(interview=interview)
         interview.start, interview.end = start, end
         interview.sequence += 1
         # A new time needs new answers from both attendees.
         interview.employee_partstat = interview.interviewer_partstat = PartStat.NEEDS_ACTION
-        _run(interview, "reschedule", actor)
+        _run(interview, "reschedule", actor, forced)
         notices.interview_invites_schedule(interview=interview)
         notices.interview_reminders_schedule(interview=interview)
     return interview
@@ -430,6 +476,8 @@ def exit_interview_hold(*, interview: ExitInterview, actor) -> ExitInterview:
     with transaction.atomic():
         interview = transitions.interview_lock(interview)
         _can(interview, "hold")
+        if interview.start is not None and timezone.now() < interview.start:
+            raise errors.TransitionNotAllowed("An interview cannot be recorded as held before its start time.")
         notices.interview_pending_messages_cancel(interview=interview)
         _run(interview, "hold", actor)
         departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.HELD)
@@ -499,7 +547,12 @@ def exit_interview_run_action(*, interview: ExitInterview, action: str, actor, d
     """Dispatch POST /interviews/{id}/{action}/."""
     if action == "reschedule":
         return exit_interview_reschedule(
-            interview=interview, actor=actor, start=data.get("start"), duration=data.get("duration")
+            interview=interview,
+            actor=actor,
+            start=data.get("start"),
+            duration=data.get("duration"),
+            force=data.get("force", False),
+            force_note=data.get("force_note", ""),
         )
     if action == "reassign":
         return exit_interview_reassign(interview=interview, actor=actor, interviewer=data.get("interviewer"))

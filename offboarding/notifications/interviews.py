@@ -107,10 +107,14 @@ def interview_reminders_schedule(*, interview: ExitInterview) -> None:
         "interviewer": hours_of_user(interview.interviewer),
     }
     for to, address in interview_recipients(interview):
+        due_already: set[datetime.datetime] = set()
         for hours in REMINDER_HOURS:
             due = interview_reminder_due(interview.start, hours, hours_of[to])
-            if due <= now:
+            # Both reminders moved to the same working moment (a Monday 09:00 meeting: Friday afternoon):
+            # one email says it, two at the same instant would only be noise.
+            if due <= now or due in due_already:
                 continue
+            due_already.add(due)
             outbox.action_schedule(
                 kind=ActionKind.REMINDER,
                 handler="interview_reminder",

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors, roles
+from core.api import JSONParser
 from offboarding.actions import answers
 from offboarding.feedback import reports, selectors
 from offboarding.feedback.models import RATING_NAMES
