@@ -215,6 +215,8 @@ INTERVIEW_DURATION_MINUTES = env.int("INTERVIEW_DURATION_MINUTES", default=60)
 # ORGANIZER of invites; attendees' replies go here (its inbound webhook posts to /interviews/replies/).
 CALENDAR_ORGANIZER_EMAIL = env("CALENDAR_ORGANIZER_EMAIL", default="")
 REPORT_MIN_GROUP_SIZE = env.int("REPORT_MIN_GROUP_SIZE", default=5)
+# A quarter of the reasons report is released this many days after it ends, then never revised.
+REPORT_RELEASE_DELAY_DAYS = env.int("REPORT_RELEASE_DELAY_DAYS", default=30)
 ANSWER_RETENTION_DAYS = env.int("ANSWER_RETENTION_DAYS", default=365)
 FOLLOW_UP_DAYS = env.list("FOLLOW_UP_DAYS", cast=int, default=[30, 90])
 # HRIS shared secrets per source, e.g. HRIS_SECRETS="generic=...,bamboohr=..."

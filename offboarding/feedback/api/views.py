@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from core import errors, roles
 from core.api import JSONParser
 from offboarding.actions import answers
+from offboarding.actions import reports as report_actions
 from offboarding.feedback import reports, selectors
 from offboarding.feedback.models import RATING_NAMES
 from offboarding.models import ReasonCategory
@@ -355,20 +356,32 @@ class ReportGroupSerializer(serializers.Serializer):
     )
 
 
-class ReasonsReportSerializer(serializers.Serializer):
-    period = serializers.ChoiceField(choices=reports.PERIODS)
-    min_group_size = serializers.IntegerField()
+class ReportReleaseSerializer(serializers.Serializer):
+    """One released quarter: its total and its breakdowns, as released and never revised."""
+
+    key = serializers.CharField()
+    released_at = serializers.DateTimeField()
+    suppressed = serializers.BooleanField()
     total = ReportGroupSerializer()
-    by_period = ReportGroupSerializer(many=True)
     by_department = ReportGroupSerializer(many=True)
     by_kind = ReportGroupSerializer(many=True)
 
 
-class ReasonsReportApi(APIView):
-    """Why people leave: k-anonymous aggregates by period, department and departure kind.
+class ReasonsReportSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=reports.PERIODS)
+    min_group_size = serializers.IntegerField()
+    release_delay_days = serializers.IntegerField()
+    total = ReportGroupSerializer()
+    by_period = ReportGroupSerializer(many=True)
+    releases = ReportReleaseSerializer(many=True)
 
-    HR see everyone, managers their own organisation, others 403. Groups under the minimum size are
-    hidden, with complementary suppression so totals cannot reveal them. Never any free text."""
+
+class ReasonsReportApi(APIView):
+    """Why people leave: k-anonymous aggregates by closed quarter, and within each by department and kind.
+
+    HR see everyone, managers their own organisation, others 403. A quarter is released once it has
+    ended and the release delay has passed, and is never revised afterwards; groups under the minimum
+    size are hidden with complementary suppression, and a quarter under it is withheld. Never any free text."""
 
     @extend_schema(
         operation_id="reports_reasons",
@@ -376,4 +389,7 @@ class ReasonsReportApi(APIView):
         responses=ReasonsReportSerializer,
     )
     def get(self, request):
-        return Response(reports.reasons_report(user=request.user, period=request.query_params.get("period", "quarter")))
+        period = request.query_params.get("period", "quarter")
+        reports.period_check(period)
+        report_actions.reasons_report_release(user=request.user)
+        return Response(reports.reasons_report(user=request.user, period=period))
