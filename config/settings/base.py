@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value comes from the environment (12-factor)."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -24,7 +25,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # kept for its migrations; API tokens are knox's (hashed, expiring)
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "core",
@@ -46,7 +49,43 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins on every path (/admin/login/ included).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- logins: failed attempts are counted per client address in the shared cache (django-axes), on
+# every path that calls authenticate() with the request: the token endpoint and /admin/login/.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# With a shared cache (CACHE_URL: Redis, required in production) the counters live there; the embedded
+# setup without Redis keeps them in the database, which every process shares too.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if env("CACHE_URL", default="")
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.client_ip.login_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); none by default.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# One cache shared by every process (Redis in production): the login counters must not be per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- API tokens: only a hash is stored, and each expires (django-rest-knox).
+# https://jazzband.github.io/django-rest-knox/settings/
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": datetime.timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=10)),
+    "AUTO_REFRESH": False,
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -107,7 +146,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # --- REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
