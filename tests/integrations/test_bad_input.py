@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from offboarding.models import Departure
 from workflows.outbox.models import ScheduledAction
@@ -115,3 +116,17 @@ def test_json_nested_two_thousand_deep_is_a_400(org, api, path):
 
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(org, api, frozen, settings):
+    settings.CSV_IMPORT_MAX_BYTES = 200
+    text = HEADER + "\n" + "\n".join(f"E{i:05d},resignation,2026-11-02,2027-01-29," for i in range(20)) + "\n"
+
+    as_body = api(org.hr).post("/api/v1/departures/import/", data=text, content_type="text/csv")
+    as_file = api(org.hr).post(
+        "/api/v1/departures/import/", {"file": SimpleUploadedFile("d.csv", text.encode())}, format="multipart"
+    )
+
+    assert as_body.status_code == 413 and as_body.json()["code"] == "too_large"
+    assert as_file.status_code == 413
+    assert not Departure.objects.exists()
