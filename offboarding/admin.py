@@ -94,9 +94,6 @@ class EmployeeAdmin(admin.ModelAdmin):
             self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
             raise AdminActionRefused from exc
 
-    def save_related(self, request, form, formsets, change):
-        pass  # nothing related is edited here; the audit inline is read-only
-
     def add_view(self, request, form_url="", extra_context=None):
         return self._refusable(super().add_view, request, form_url, extra_context)
 

@@ -213,3 +213,38 @@ def test_the_reassignment_keeps_the_interviewer_rule_after_the_fact(schedule, or
     schedule()
     changed = interview_actions.exit_interviews_reporting_line_changed(employee=org.employee_record, actor=org.hr)
     assert changed == []
+
+
+def test_the_admin_links_a_login_through_the_audited_action(client, org):
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    newcomer = UserFactory(username="newcomer")
+    record = EmployeeFactory(name="New Person")
+    client.force_login(admin)
+
+    response = client.post(
+        f"/admin/offboarding/employee/{record.pk}/change/",
+        {
+            "external_id": record.external_id,
+            "name": record.name,
+            "email": record.email,
+            "country": record.country,
+            "time_zone": record.time_zone,
+            "language": record.language,
+            "work_starts": "09:00",
+            "work_ends": "17:00",
+            "link_login": newcomer.pk,
+            "changes-TOTAL_FORMS": "0",
+            "changes-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    record.refresh_from_db()
+    assert record.user == newcomer
+    change = EmployeeChange.objects.get(employee=record)
+    assert (change.field, change.new_value, change.actor, change.note) == (
+        "user",
+        "newcomer",
+        admin,
+        "Linked in the admin",
+    )
