@@ -22,13 +22,15 @@ from offboarding.notifications import departures as departure_notices
 from offboarding.people import display_name, user_email, user_language
 from workflows.business_time import is_business_day
 from workflows.outbox import services as outbox
-from workflows.outbox.models import ActionKind
+from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 from workflows.outbox.registry import renderer
 
 SUMMARY = {"en": "Exit interview", "sv": "Exitsamtal"}
 REMINDER_HOURS = (24, 1)
 # A reminder moved into working hours goes out no later than this before the working day ends.
 LAST_SENDING_SLOT = datetime.timedelta(minutes=30)
+# Two reminders to one person never share an instant: a later one moves this far on.
+REMINDER_SPACING = datetime.timedelta(minutes=1)
 
 
 # --- row builders, called by offboarding.actions.interviews in the action's transaction
@@ -108,6 +110,12 @@ def interview_reminders_schedule(*, interview: ExitInterview) -> None:
     }
     for to, address in interview_recipients(interview):
         due_already: set[datetime.datetime] = set()
+        # The person's reminders for their other interviews (an interviewer with two on one Monday).
+        taken = set(
+            ScheduledAction.objects.filter(recipient=address, kind=ActionKind.REMINDER, status=ActionStatus.PENDING)
+            .exclude(group=interview_group(interview))
+            .values_list("due_at", flat=True)
+        )
         for hours in REMINDER_HOURS:
             due = interview_reminder_due(interview.start, hours, hours_of[to])
             # Both reminders moved to the same working moment (a Monday 09:00 meeting: Friday afternoon):
@@ -115,6 +123,9 @@ def interview_reminders_schedule(*, interview: ExitInterview) -> None:
             if due <= now or due in due_already:
                 continue
             due_already.add(due)
+            while due in taken:
+                due += REMINDER_SPACING  # another interview's reminder is due then: one after the other
+            taken.add(due)
             outbox.action_schedule(
                 kind=ActionKind.REMINDER,
                 handler="interview_reminder",

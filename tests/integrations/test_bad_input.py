@@ -130,3 +130,9 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(org, api, frozen,
     assert as_body.status_code == 413 and as_body.json()["code"] == "too_large"
     assert as_file.status_code == 413
     assert not Departure.objects.exists()
+
+
+@pytest.mark.parametrize("moment", ["0204-08-03T08:53:46-21:08", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_an_outbox_filter_moment_out_of_range_is_a_400(org, api, moment):
+    response = api(org.hr).get("/api/v1/outbox/actions/", {"due_after": moment})
+    assert response.status_code == 400, response.content[:300]

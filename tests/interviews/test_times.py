@@ -8,7 +8,9 @@ import datetime
 import pytest
 
 from offboarding.actions import interviews as interview_actions
-from offboarding.models import DepartureHistory
+from offboarding.models import DepartureHistory, DepartureState
+from offboarding.people import user_email
+from tests.factories import DepartureFactory, EmployeeFactory
 from workflows.outbox.models import ScheduledAction
 
 UTC = datetime.UTC
@@ -108,3 +110,23 @@ def test_two_reminders_for_one_person_never_fall_due_at_the_same_instant(schedul
     assert per_person
     for dues in per_person.values():
         assert len(dues) == len(set(dues))
+
+
+def test_an_interviewers_reminders_for_two_interviews_never_coincide(schedule, org, departure):
+    second_departure = DepartureFactory(
+        employee=EmployeeFactory(manager=org.manager2_record),
+        state=DepartureState.APPROVED,
+        notice_date=datetime.date(2026, 11, 18),
+        last_working_day=datetime.date(2026, 12, 18),
+    )
+    monday_nine = datetime.datetime(2026, 12, 14, 8, 0, tzinfo=UTC)
+    schedule(start=monday_nine, interviewer=org.interviewer)
+    schedule(departure=second_departure, start=monday_nine + datetime.timedelta(hours=1), interviewer=org.interviewer)
+
+    dues = list(
+        ScheduledAction.objects.filter(
+            handler="interview_reminder", status="pending", recipient=user_email(org.interviewer)
+        ).values_list("due_at", flat=True)
+    )
+    assert len(dues) >= 2
+    assert len(dues) == len(set(dues))
