@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: the JSON parser, pagination and the one exception handler."""
+"""API plumbing shared by every app: pagination, the offset-aware time field and the one exception handler."""
 
 from __future__ import annotations
 
@@ -6,32 +6,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework import exceptions, metadata, parsers, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import errors
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, except that a document nested too deep for the decoder (thousands of brackets)
-    is a 400 like any other malformed body, not a RecursionError."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - the document is nested too deeply.") from None
-
-
-class Metadata(metadata.SimpleMetadata):
-    """OPTIONS names the view, its parsers and renderers; the request and response shapes are in the
-    OpenAPI schema. DRF's default would also describe writable fields by loading the object, which runs
-    the view's lookup and permission code outside its normal path (and failed with a 500)."""
-
-    def determine_actions(self, request, view):
-        return {}
 
 
 class OffsetDateTimeField(serializers.DateTimeField):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors, roles
-from core.api import JSONParser
+from core.drf import JSONParser
 from offboarding.actions import answers
 from offboarding.actions import reports as report_actions
 from offboarding.feedback import reports, selectors

@@ -20,7 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors, roles
-from core.api import JSONParser, OffsetDateTimeField, Pagination
+from core.api import OffsetDateTimeField, Pagination
+from core.drf import JSONParser
 from integrations.calendar import build_feed
 from offboarding import people
 from offboarding import selectors as departure_selectors
