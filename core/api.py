@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: pagination and the one exception handler."""
+"""API plumbing shared by every app: pagination, the offset-aware time field and the one exception handler."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -14,6 +16,20 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core import errors
+
+
+class OffsetDateTimeField(serializers.DateTimeField):
+    """A moment with its UTC offset ("2027-01-18T10:00:00+01:00" or "...Z"). A time without one is
+    refused rather than guessed: read as UTC, "10:00" in Stockholm would become 11:00."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            parsed = parse_datetime(value.strip())
+            if parsed is None or timezone.is_naive(parsed):
+                raise serializers.ValidationError(
+                    "Give a date and time with its UTC offset, e.g. 2027-01-18T10:00:00+01:00 or 2027-01-18T09:00:00Z."
+                )
+        return super().to_internal_value(value)
 
 
 class Pagination(PageNumberPagination):

@@ -43,6 +43,7 @@ class ErrorCode(enum.StrEnum):
     NO_OPEN_DEPARTURE = "no_open_departure", 422
     EMPLOYEE_INCOMPLETE = "employee_incomplete", 422
     INVALID_CREDENTIALS = "invalid_credentials", 400
+    TOO_LARGE = "too_large", 413
     # Signed links in emails (core.links).
     LINK_INVALID = "link_invalid", 404
     LINK_EXPIRED = "link_expired", 410
@@ -99,6 +100,12 @@ class Unprocessable(ApplicationError):
     """The request is well-formed but lacks what is needed to act on it."""
 
     default_code = ErrorCode.UNPROCESSABLE
+
+
+class TooLarge(ApplicationError):
+    """The request body is larger than this endpoint accepts."""
+
+    default_code = ErrorCode.TOO_LARGE
 
 
 class ConfigurationError(ApplicationError):

@@ -2,20 +2,109 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.http import HttpResponseRedirect
 
 from core import errors
 from offboarding.actions import departures as departure_actions
-from offboarding.models import OPEN_STATES, Departure, DepartureHistory, Employee
+from offboarding.actions import employees as employee_actions
+from offboarding.models import OPEN_STATES, Departure, DepartureHistory, Employee, EmployeeChange
+
+
+class EmployeeAdminForm(forms.ModelForm):
+    """The login is not a field here: `link_login` is offered to HR with the link-login permission and
+    applied through the audited action, like every other path."""
+
+    link_login = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="Link this login to the employee (audited; needs the link-login permission).",
+    )
+
+    class Meta:
+        model = Employee
+        fields = [
+            "external_id",
+            "name",
+            "email",
+            "personal_email",
+            "manager",
+            "department",
+            "country",
+            "time_zone",
+            "language",
+            "work_starts",
+            "work_ends",
+        ]
+
+
+class EmployeeChangeInline(admin.TabularInline):
+    model = EmployeeChange
+    fk_name = "employee"
+    extra = 0
+    can_delete = False
+    fields = ["at", "field", "old_value", "new_value", "actor_label", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Employee)
 class EmployeeAdmin(admin.ModelAdmin):
+    """Edits go through the employee actions: a new manager re-checks open interviews, a login is linked
+    only by the audited action, and nobody edits their own reporting line or login."""
+
+    form = EmployeeAdminForm
     list_display = ["name", "external_id", "email", "department", "manager", "country", "time_zone"]
     list_filter = ["department", "country", "language"]
     search_fields = ["name", "external_id", "email"]
-    autocomplete_fields = ["manager", "user"]
+    autocomplete_fields = ["manager"]
+    readonly_fields = ["user"]
     list_select_related = ["manager"]
+    inlines = [EmployeeChangeInline]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not request.user.has_perm(employee_actions.LINK_LOGIN_PERMISSION) and "link_login" in form.base_fields:
+            del form.base_fields["link_login"]
+        return form
+
+    def get_fields(self, request, obj=None):
+        fields = [name for name in super().get_fields(request, obj) if name != "link_login"]
+        if request.user.has_perm(employee_actions.LINK_LOGIN_PERMISSION):
+            fields.append("link_login")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        login = form.cleaned_data.get("link_login")
+        try:
+            if change:
+                data = {name: form.cleaned_data[name] for name in form.changed_data if name != "link_login"}
+                if data:
+                    employee_actions.employee_update(employee=obj, actor=request.user, data=data)
+            else:
+                fields = {name: value for name, value in form.cleaned_data.items() if name != "link_login"}
+                obj.pk = employee_actions.employee_create(actor=request.user, **fields).pk
+            if login is not None:
+                employee_actions.employee_link_user(
+                    employee=obj, user=login, actor=request.user, note="Linked in the admin"
+                )
+        except errors.ApplicationError as exc:
+            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
+            raise AdminActionRefused from exc
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._refusable(super().add_view, request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._refusable(super().change_view, request, object_id, form_url, extra_context)
+
+    def _refusable(self, view, request, *args):
+        try:
+            return view(request, *args)
+        except AdminActionRefused:
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class DepartureHistoryInline(admin.TabularInline):

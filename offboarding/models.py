@@ -60,6 +60,8 @@ class Employee(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(manager=models.F("id")), name="employee_not_own_manager"),
         ]
+        # Linking a login makes that login "the employee" (who reads their own answers): a right of its own.
+        permissions = [("link_employee_login", "Can link a login to an employee record")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
@@ -274,3 +276,28 @@ class DepartureHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.transition}: {self.from_state} → {self.to_state}"
+
+
+class EmployeeChange(models.Model):
+    """The audit trail of changes to who a person is to the system: their login and reporting line."""
+
+    class Field(models.TextChoices):
+        LOGIN = "user", _("Login")
+        MANAGER = "manager", _("Manager")
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=20, choices=Field.choices)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.field} {self.old_value or '-'} → {self.new_value or '-'}"

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core import roles
@@ -33,6 +34,14 @@ def redis_available():
 def postgres_required():
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         service_missing("This test needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The login counters and throttles live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from django.db import connections
 
 from core import roles
 from integrations import signing
+from offboarding.actions import interviews as interview_actions
 from offboarding.models import Employee
 
 NOW = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
@@ -86,6 +87,20 @@ def post_as(user, path: str, body: dict | None = None) -> int:
     client = APIClient()
     client.force_authenticate(user=user)
     return client.post(path, body or {}, format="json").status_code
+
+
+def hold_after_start(clock, interview, *, actor):
+    """Record the interview as held once it has started (hold is refused before its start time)."""
+    clock.move_to(interview.start + datetime.timedelta(minutes=5))
+    return interview_actions.exit_interview_hold(interview=interview, actor=actor)
+
+
+def grant_permission(user, permission: str) -> None:
+    """Give a user one permission, named "app_label.codename"."""
+    app_label, codename = permission.split(".")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    for cache in ("_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
 
 
 def grant_read_answers(user) -> None:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,24 +53,54 @@ def test_every_environment_variable_compose_sets_is_read_by_the_settings():
         assert f'"{name}"' in settings_text or name == "DJANGO_SETTINGS_MODULE", name
 
 
-def test_production_settings_pass_the_deploy_check():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "a-long-random-production-secret-for-the-deploy-check-0123456789",
-        "CONFIDENTIAL_KEYS": "1:c2VjcmV0LWtleS1mb3ItdGhlLWRlcGxveS1jaGVjayE=",
-        "ALLOWED_HOSTS": "offboarding.example.com",
-        "DATABASE_URL": "sqlite:///:memory:",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "a-long-random-production-secret-for-the-deploy-check-0123456789",
+    "CONFIDENTIAL_KEYS": "1:c2VjcmV0LWtleS1mb3ItdGhlLWRlcGxveS1jaGVjayE=",
+    "ALLOWED_HOSTS": "offboarding.example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_URL": "smtp://mail.example.com:25",
+    "SITE_URL": "https://offboarding.example.com",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+}
+CONFIGURATION = ("DATABASE_URL", "EMAIL_URL", "SITE_URL", "CONFIDENTIAL_KEYS", "CACHE_URL", "SECRET_KEY")
+
+
+def manage(*args, **environment):
+    # The variables under test come only from here: the runner's own environment may hold any of them.
+    base = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, *CONFIGURATION}}
+    env = {**base, **{k: v for k, v in environment.items() if v is not None}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "EMAIL_URL", "SITE_URL", "CONFIDENTIAL_KEYS", "CACHE_URL"])
+def test_production_settings_fail_at_start_without_their_configuration(missing):
+    result = manage("check", **{**PRODUCTION, missing: None})
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+@pytest.mark.parametrize(
+    "ring", ["", "1:not-base64!", "1:c2hvcnQ=", "one:c2VjcmV0LWtleS1mb3ItdGhlLWRlcGxveS1jaGVjayE="]
+)
+def test_production_settings_fail_at_start_on_a_bad_key_ring(ring):
+    result = manage("check", **{**PRODUCTION, "CONFIDENTIAL_KEYS": ring})
+    assert result.returncode != 0
+    assert "CONFIDENTIAL_KEYS" in result.stderr
+
+
+@pytest.mark.parametrize("ring", ["", "1:c2hvcnQ=", "garbage"])
+def test_the_deploy_check_fails_on_an_empty_or_malformed_key_ring(ring):
+    result = manage("check", "--deploy", DJANGO_SETTINGS_MODULE="config.settings.dev", CONFIDENTIAL_KEYS=ring)
+    assert result.returncode != 0
+    assert "feedback.E001" in result.stderr + result.stdout
 
 
 def test_production_settings_refuse_to_start_without_secrets():

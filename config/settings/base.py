@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value comes from the environment (12-factor)."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -31,7 +32,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # kept for its migrations; API tokens are knox's (hashed, expiring)
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -57,7 +60,45 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "offboarding.pages.middleware.PersonLanguageMiddleware",
     "offboarding.pages.middleware.RequireHrSecondFactorMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins on every path (/admin/login/ included).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- logins: failed attempts are counted per client address in the shared cache (django-axes), on
+# every path that calls authenticate() with the request: the token endpoint and /admin/login/.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# django-axes first (it counts and refuses), then passwords, then allauth's sign-in by email code.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# With a shared cache (CACHE_URL: Redis, required in production) the counters live there; the embedded
+# setup without Redis keeps them in the database, which every process shares too.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if env("CACHE_URL", default="")
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.client_ip.login_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); none by default.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# One cache shared by every process (Redis in production): the login counters must not be per process.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- API tokens: only a hash is stored, and each expires (django-rest-knox).
+# https://jazzband.github.io/django-rest-knox/settings/
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": datetime.timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=10)),
+    "AUTO_REFRESH": False,
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -91,10 +132,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,13 +207,27 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Offboarding <offboarding@example.com>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
+# --- request size: form fields are read into memory up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django refuses
+# larger ones); uploaded files over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file. The CSV import
+# checks Content-Length against CSV_IMPORT_MAX_BYTES before reading anything.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+
 # --- REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.drf.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "core.drf.Metadata",
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -300,6 +351,8 @@ INBOUND_MAIL_SECRET = env("INBOUND_MAIL_SECRET", default="")
 PERSONAL_CALENDAR_TIMEOUT = env.int("PERSONAL_CALENDAR_TIMEOUT", default=8)
 PERSONAL_CALENDAR_CACHE_SECONDS = env.int("PERSONAL_CALENDAR_CACHE_SECONDS", default=120)
 REPORT_MIN_GROUP_SIZE = env.int("REPORT_MIN_GROUP_SIZE", default=5)
+# A quarter of the reasons report is released this many days after it ends, then never revised.
+REPORT_RELEASE_DELAY_DAYS = env.int("REPORT_RELEASE_DELAY_DAYS", default=30)
 ANSWER_RETENTION_DAYS = env.int("ANSWER_RETENTION_DAYS", default=365)
 FOLLOW_UP_DAYS = env.list("FOLLOW_UP_DAYS", cast=int, default=[30, 90])
 # HRIS shared secrets per source, e.g. HRIS_SECRETS="generic=...,bamboohr=..."

@@ -1,11 +1,20 @@
 """Production: every secret from the environment, HTTPS, PostgreSQL and Redis expected."""
 
+from offboarding.feedback.crypto import parse_key_ring
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# Fail at start, not at the first email, save or answer: no fallback to the console, SQLite or localhost.
 CONFIDENTIAL_KEYS = env("CONFIDENTIAL_KEYS")
+parse_key_ring(CONFIDENTIAL_KEYS)  # an empty or malformed ring stops the process here
+DATABASES["default"].update(env.db_url("DATABASE_URL"))
+vars().update(env.email_url("EMAIL_URL"))
+SITE_URL = env("SITE_URL").rstrip("/")
+# The login counters (django-axes) and throttles must be shared by every process: Redis.
+CACHES = {"default": env.cache_url("CACHE_URL")}
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -73,13 +73,13 @@ def csv_rows_read(*, text: str) -> list[ImportRow]:
     """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
-        header = next(reader)
+        header = next(_records(reader))
     except StopIteration:
         raise errors.InvalidInput(fields={"file": ["The file is empty."]}) from None
     if tuple(h.strip().lower() for h in header) != HEADER:
         raise errors.InvalidInput(fields={"header": [f"The header must be: {','.join(HEADER)}"]})
     rows = []
-    for values in reader:
+    for values in _records(reader):
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue  # blank lines are not rows
@@ -91,6 +91,18 @@ def csv_rows_read(*, text: str) -> list[ImportRow]:
     if not rows:
         raise errors.InvalidInput(fields={"file": ["The file has a header but no rows."]})
     return rows
+
+
+def _records(reader):
+    """The reader's records; a malformed file (a field beyond csv.field_size_limit, a stray quote) is
+    bad input, reported with its line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise errors.InvalidInput(fields={"file": [f"Line {reader.line_num}: {exc}"]}) from None
 
 
 def departures_import_csv(
@@ -159,7 +171,9 @@ def departures_import(
             continue
         valid.append(
             Departure(
-                employee=employee, created_by=actor if getattr(actor, "pk", None) else None, **terms.validated_data
+                employee=employee,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                **{k: v for k, v in terms.validated_data.items() if k != "backdated"},
             )
         )
     if on_progress is not None and report.errors:

@@ -179,10 +179,23 @@ class CsvTextParser(BaseParser):
         return csv_text_decode(stream.read() if stream is not None else b"")
 
 
+def upload_size_check(request, *, limit: int) -> None:
+    """Refuse a body over `limit` bytes from its Content-Length, before a byte of it is read (413). A body
+    without a length (chunked) is refused too (411 would be the textbook answer; 413 says what to fix)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        length = -1
+    if length < 0 or length > limit:
+        raise errors.TooLarge(f"Send the file with a Content-Length of at most {limit} bytes.")
+
+
 class DepartureImportApi(APIView):
     """HR starts many departures from a CSV (multipart field `file`, or a `text/csv` body) with the
-    header `employee_external_id,kind,notice_date,last_working_day,reason`. Valid rows start their
-    departures; invalid ones are reported with their line number and reason. 400 for a wrong header."""
+    header `employee_external_id,kind,notice_date,last_working_day,reason`, of at most
+    CSV_IMPORT_MAX_BYTES (5 MB by default; 413 above it, checked before the body is read). Valid rows
+    start their departures; invalid ones are reported with their line number and reason. 400 for a
+    wrong header."""
 
     parser_classes = [MultiPartParser, FormParser, CsvTextParser]
 
@@ -211,6 +224,7 @@ class DepartureImportApi(APIView):
     def post(self, request):
         if not roles.is_hr_user(request.user):
             raise errors.PermissionDenied("Only HR can import departures.")
+        upload_size_check(request, limit=settings.CSV_IMPORT_MAX_BYTES)
         data = request.data
         if isinstance(data, str):
             text = data

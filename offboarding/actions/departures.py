@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core import errors
 from offboarding import access, transitions
@@ -17,6 +18,28 @@ from offboarding.notifications import outbound
 from offboarding.transitions import departure_lock, departure_transition, history_record, history_rows
 
 BATCH_SIZE = 500
+
+
+# Dates outside this range are typing errors (0001-01-01, 9999-12-31), not departures.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+MAX_YEARS_AHEAD = 5
+
+
+def departure_dates_check(*, notice_date: datetime.date, last_working_day: datetime.date, backdated: bool) -> None:
+    """Dates within reason, and a last working day in the past only when asked for explicitly."""
+    today = timezone.localdate()
+    latest = datetime.date(today.year + MAX_YEARS_AHEAD, 12, 31)
+    problems = {
+        name: [f"Give a date between {EARLIEST_DATE} and {latest}."]
+        for name, value in (("notice_date", notice_date), ("last_working_day", last_working_day))
+        if value is not None and not EARLIEST_DATE <= value <= latest
+    }
+    if problems:
+        raise errors.InvalidInput(fields=problems)
+    if last_working_day is not None and last_working_day < today and not backdated:
+        raise errors.InvalidInput(
+            fields={"last_working_day": ["The last working day has passed: set backdated to start it anyway."]}
+        )
 
 
 def _validate(departure: Departure) -> None:
@@ -39,8 +62,12 @@ def departure_start(
     rehire_eligible: bool | None = None,
     actor=None,
     note: str = "",
+    backdated: bool = False,
 ) -> Departure:
-    """HR starts an offboarding: the departure, its checklist, and the manager's approval request."""
+    """HR starts an offboarding: the departure, its checklist, and the manager's approval request.
+
+    A last working day already past needs `backdated` (the entry points insist on it); the messages
+    anchored on that day are then not sent (see departure_messages_approved)."""
     departure = Departure(
         employee=employee,
         kind=kind,
@@ -50,6 +77,7 @@ def departure_start(
         rehire_eligible=rehire_eligible,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    departure_dates_check(notice_date=notice_date, last_working_day=last_working_day, backdated=backdated)
     _validate(departure)
     return departures_start(departures=[departure], actor=actor, note=note)[0]
 

@@ -190,6 +190,47 @@ def exit_interview_slots_offered(
     )
 
 
+def interviewer_self_assignment_check(*, actor, interviewer) -> None:
+    """Nobody gains access by assigning themself: taking the interview over needs the standing to read
+    the answers already (HR holding the confidential-answers permission)."""
+    if interviewer is None or getattr(actor, "pk", None) != interviewer.pk:
+        return
+    if not (roles.is_hr_user(actor) and actor.has_perm(roles.READ_ANSWERS_PERMISSION)):
+        message = "You may not assign the interview to yourself without the permission to read answers."
+        raise errors.PermissionDenied(message)
+
+
+# The employee's local hours outside which a meeting is "at night": refused unless HR forces it.
+DAYTIME = (datetime.time(7, 0), datetime.time(21, 0))
+
+
+def interview_time_problems(*, departure: Departure, start: datetime.datetime, end: datetime.datetime) -> list[str]:
+    """What is unreasonable about this time for the leaver, though possible: HR may force it with a note."""
+    tz = departure.employee.tzinfo
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    problems = []
+    if local_start.time() < DAYTIME[0] or local_end.time() > DAYTIME[1] or local_end.date() != local_start.date():
+        problems.append(f"The time is at night for the employee ({local_start:%H:%M} {departure.employee.time_zone}).")
+    if local_start.date() > departure.last_working_day:
+        problems.append("The time is after the employee's last working day.")
+    return problems
+
+
+def interview_force_check(*, departure: Departure, actor, start, end, force: bool, note: str) -> str:
+    """Refuse a night-time or after-the-last-day interview unless HR forces it with a note; returns the
+    note to record in the history ("" when nothing was forced)."""
+    problems = interview_time_problems(departure=departure, start=start, end=end)
+    if not problems:
+        return ""
+    if not force:
+        raise errors.InvalidInput(fields={"start": [*problems, "HR may force it with a note (force, force_note)."]})
+    if not access.is_hr(departure, actor):
+        raise errors.PermissionDenied("Only HR may force an unusual interview time.")
+    if not note.strip():
+        raise errors.InvalidInput(fields={"force_note": ["Say why this time is forced."]})
+    return f"Time forced by HR: {' '.join(problems)} Note: {note.strip()}"
+
+
 def _validated_start(
     *, interview_or_none, departure, interviewer, start, duration, must_be_offered: bool
 ) -> tuple[datetime.datetime, datetime.datetime]:
@@ -227,11 +268,15 @@ def exit_interview_schedule(
     location: str = "",
     video_link: str = "",
     offer_reference: bool | None = None,
+    force: bool = False,
+    force_note: str = "",
 ) -> ExitInterview:
     """HR schedules the exit interview: picks (or is given) a neutral interviewer and a time (by default
-    the first free slot), moves the departure to interview_scheduled and sends the invites."""
+    the first free slot), moves the departure to interview_scheduled and sends the invites. A time at
+    night or after the last working day needs `force` with a note, recorded in the history."""
     if not access.is_hr(departure, actor):
         raise errors.PermissionDenied("Only HR may schedule the exit interview.")
+    interviewer_self_assignment_check(actor=actor, interviewer=interviewer)
     duration = duration or slot_finder.default_duration()
     with transaction.atomic():
         locked = transitions.departure_lock(departure.pk)
@@ -260,6 +305,9 @@ def exit_interview_schedule(
                 duration=duration,
                 must_be_offered=False,
             )
+        forced = interview_force_check(
+            departure=locked, actor=actor, start=start, end=end, force=force, note=force_note
+        )
         try:
             with transaction.atomic():
                 interview = ExitInterview.objects.create(
@@ -286,7 +334,7 @@ def exit_interview_schedule(
             note=f"Exit interview #{interview.pk}",
             subject="interview",
         )
-        _run(interview, "schedule", actor)
+        _run(interview, "schedule", actor, forced)
         _departure(interview, "schedule_interview", actor)
         notices.interview_invites_schedule(interview=interview)
         notices.interview_reminders_schedule(interview=interview)
@@ -294,7 +342,13 @@ def exit_interview_schedule(
 
 
 def exit_interview_reschedule(
-    *, interview: ExitInterview, actor, start: datetime.datetime, duration: datetime.timedelta | None = None
+    *,
+    interview: ExitInterview,
+    actor,
+    start: datetime.datetime,
+    duration: datetime.timedelta | None = None,
+    force: bool = False,
+    force_note: str = "",
 ) -> ExitInterview:
     """Move the interview (also after a no-show): same UID, SEQUENCE+1, new invites and reminders.
     The employee may only pick one of the proposed slots."""
@@ -312,12 +366,15 @@ def exit_interview_reschedule(
             duration=duration,
             must_be_offered=not found & {"hr", "interviewer"},
         )
+        forced = interview_force_check(
+            departure=interview.departure, actor=actor, start=start, end=end, force=force, note=force_note
+        )
         notices.interview_pending_messages_cancel(interview=interview)
         interview.start, interview.end = start, end
         interview.sequence += 1
         # A new time needs new answers from both attendees.
         interview.employee_partstat = interview.interviewer_partstat = PartStat.NEEDS_ACTION
-        _run(interview, "reschedule", actor)
+        _run(interview, "reschedule", actor, forced)
         notices.interview_invites_schedule(interview=interview)
         notices.interview_reminders_schedule(interview=interview)
     return interview
@@ -326,6 +383,7 @@ def exit_interview_reschedule(
 def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> ExitInterview:
     """HR hands the interview to another interviewer: the old one gets a CANCEL, both attendees the update."""
     _require(interview, actor, "reassign")
+    interviewer_self_assignment_check(actor=actor, interviewer=interviewer)
     with transaction.atomic():
         interview = transitions.interview_lock(interview)
         if interview.state not in (InterviewState.PROPOSED, InterviewState.SCHEDULED):
@@ -340,26 +398,64 @@ def exit_interview_reassign(*, interview: ExitInterview, actor, interviewer) -> 
                     raise errors.InvalidInput(
                         fields={"interviewer": ["This interviewer has another interview at that time."]}
                     )
-        previous = interview.interviewer
-        notices.interview_pending_messages_cancel(interview=interview)
-        interview.interviewer = interviewer
-        interview.interviewer_partstat = PartStat.NEEDS_ACTION
-        interview.sequence += 1
-        interview.save()
-        transitions.history_record(
-            departure=interview.departure,
-            transition="reassign",
-            from_state=interview.state,
-            to_state=interview.state,
-            actor=actor,
-            note=f"Exit interview #{interview.pk}",
-            subject="interview",
-        )
-        if interview.start is not None:
-            notices.interview_cancels_schedule(interview=interview, former_interviewer=previous)
-            notices.interview_invites_schedule(interview=interview)
-            notices.interview_reminders_schedule(interview=interview)
+        _interviewer_replace(interview, interviewer, actor)
     return interview
+
+
+def _interviewer_replace(interview: ExitInterview, interviewer, actor, note: str = "") -> None:
+    """Hand a locked, active interview to another interviewer: CANCEL to the former one, updates to both."""
+    previous = interview.interviewer
+    notices.interview_pending_messages_cancel(interview=interview)
+    interview.interviewer = interviewer
+    interview.interviewer_partstat = PartStat.NEEDS_ACTION
+    interview.sequence += 1
+    interview.save()
+    transitions.history_record(
+        departure=interview.departure,
+        transition="reassign",
+        from_state=interview.state,
+        to_state=interview.state,
+        actor=actor,
+        note=note or f"Exit interview #{interview.pk}",
+        subject="interview",
+    )
+    if interview.start is not None:
+        notices.interview_cancels_schedule(interview=interview, former_interviewer=previous)
+        notices.interview_invites_schedule(interview=interview)
+        notices.interview_reminders_schedule(interview=interview)
+
+
+def exit_interviews_reporting_line_changed(*, employee, actor) -> list[ExitInterview]:
+    """The reporting line above `employee` changed (an API edit, the admin, the HRIS): the same rule as at
+    scheduling is applied again to every open interview of them and of everyone below them. An interviewer
+    now in the leaver's management chain (or no longer allowed to interview) loses access at once, since
+    access is checked against the rule on every read; an interview not yet held goes to the least-loaded
+    eligible interviewer free at that time, and HR is told either way. Called inside the change's transaction."""
+    changed = []
+    for found in selectors.interviews_to_recheck(employee=employee):
+        if selectors.interviewer_refusal(departure=found.departure, user=found.interviewer) is None:
+            continue
+        interview = transitions.interview_lock(found)
+        former = interview.interviewer
+        replacement = None
+        if interview.state in (InterviewState.PROPOSED, InterviewState.SCHEDULED):
+            for candidate in interviewer_candidates_ranked(departure=interview.departure):
+                busy = selectors.interviewer_busy(user=candidate, exclude=[interview.pk])
+                if interview.start is None or not any(
+                    b_start < interview.end and interview.start < b_end for b_start, b_end in busy
+                ):
+                    replacement = candidate
+                    break
+        if replacement is not None:
+            transitions.interviewer_lock(replacement)
+            _interviewer_replace(
+                interview, replacement, actor, "The reporting line changed; the interview has a new interviewer."
+            )
+        notices.interview_interviewer_removed_notices_schedule(
+            interview=interview, former_interviewer=former, reassigned=replacement is not None
+        )
+        changed.append(interview)
+    return changed
 
 
 def _withdraw(interview: ExitInterview, name: str, actor, note: str = "") -> None:  # note: system text only
@@ -449,6 +545,8 @@ def exit_interview_hold(*, interview: ExitInterview, actor) -> ExitInterview:
     with transaction.atomic():
         interview = transitions.interview_lock(interview)
         _can(interview, "hold")
+        if interview.start is not None and timezone.now() < interview.start:
+            raise errors.TransitionNotAllowed("An interview cannot be recorded as held before its start time.")
         notices.interview_pending_messages_cancel(interview=interview)
         _run(interview, "hold", actor)
         departure = _departure(interview, "finish_interview", actor, outcome=InterviewOutcome.HELD)
@@ -529,7 +627,12 @@ def exit_interview_run_action(*, interview: ExitInterview, action: str, actor, d
     """Dispatch POST /interviews/{id}/{action}/."""
     if action == "reschedule":
         return exit_interview_reschedule(
-            interview=interview, actor=actor, start=data.get("start"), duration=data.get("duration")
+            interview=interview,
+            actor=actor,
+            start=data.get("start"),
+            duration=data.get("duration"),
+            force=data.get("force", False),
+            force_note=data.get("force_note", ""),
         )
     if action == "reassign":
         return exit_interview_reassign(interview=interview, actor=actor, interviewer=data.get("interviewer"))

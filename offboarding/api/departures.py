@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -13,7 +14,7 @@ from core.api import BodySerializer
 from offboarding import access, selectors, steps, transitions
 from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
-from offboarding.api.serializers import DepartureTermsSerializer, EmployeeBriefSerializer
+from offboarding.api.serializers import DepartureTermsSerializer, EmployeeBriefSerializer, dates_within_reason
 from offboarding.models import Departure, DepartureKind, DepartureState, Employee, ReasonCategory
 
 
@@ -59,12 +60,16 @@ class DepartureOutputSerializer(serializers.ModelSerializer):
         return transitions.available_transitions(departure=obj, user=self.context["request"].user)
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
-        user = self.context["request"].user
-        if not roles.is_hr_user(user) or access.is_subject(instance, user):
-            # Rehire eligibility is HR's judgement, never shown to managers or the leaver.
-            data.pop("rehire_eligible", None)
-        return data
+        return hr_only_fields_dropped(super().to_representation(instance), instance, self.context["request"].user)
+
+
+def hr_only_fields_dropped(data: dict, departure, user) -> dict:
+    """Rehire eligibility is HR's judgement; the reason per person is what the k-anonymous report exists
+    to hide. Neither is shown to managers, other assignees or the leaver (every departure shape)."""
+    if not roles.is_hr_user(user) or access.is_subject(departure, user):
+        data.pop("rehire_eligible", None)
+        data.pop("reason", None)
+    return data
 
 
 # DRF's own formatting for the hand-built rows (outside a serializer class, which would take them as fields).
@@ -102,10 +107,7 @@ class DepartureListSerializer(DepartureOutputSerializer):
             "updated_at": moment(instance.updated_at),
             "completed_at": moment(instance.completed_at) if instance.completed_at is not None else None,
         }
-        if not roles.is_hr_user(user) or access.is_subject(instance, user):
-            # Rehire eligibility is HR's judgement, never shown to managers or the leaver.
-            del data["rehire_eligible"]
-        return data
+        return hr_only_fields_dropped(data, instance, user)
 
 
 class HistorySerializer(serializers.Serializer):
@@ -147,10 +149,22 @@ class DepartureUpdateSerializer(BodySerializer):
     last_working_day = serializers.DateField(required=False)
     reason = serializers.ChoiceField(choices=ReasonCategory.choices, required=False, allow_blank=True)
     rehire_eligible = serializers.BooleanField(required=False, allow_null=True)
+    backdated = serializers.BooleanField(required=False, help_text="Allow a last working day in the past.")
+
+    def validate_notice_date(self, value):
+        return dates_within_reason(value)
+
+    def validate_last_working_day(self, value):
+        return dates_within_reason(value)
 
     def validate(self, attrs):
+        backdated = attrs.pop("backdated", False)
         if not attrs:
             raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
+        if "last_working_day" in attrs and attrs["last_working_day"] < timezone.localdate() and not backdated:
+            raise serializers.ValidationError(
+                {"last_working_day": ["The last working day has passed: set backdated to move it there."]}
+            )
         return attrs
 
 

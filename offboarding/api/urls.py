@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/", auth.MeApi.as_view(), name="me"),
     path("employees/", employees.EmployeeListApi.as_view(), name="employee-list"),
     path("employees/<int:pk>/", employees.EmployeeDetailApi.as_view(), name="employee-detail"),
+    path("employees/<int:pk>/login/", employees.EmployeeLoginApi.as_view(), name="employee-login"),
     path("departures/", departures.DepartureListApi.as_view(), name="departure-list"),
     path("departures/<int:pk>/", departures.DepartureDetailApi.as_view(), name="departure-detail"),
     path(

@@ -6,3 +6,6 @@ class FeedbackConfig(AppConfig):
     label = "feedback"
     verbose_name = "Exit feedback"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from offboarding.feedback import checks  # noqa: F401  (registers the deploy check)

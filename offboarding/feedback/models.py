@@ -195,3 +195,23 @@ class ConfidentialAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_label} read interview #{self.interview_ref} ({self.purpose}) at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReportRelease(models.Model):
+    """One closed quarter of the reasons report, as released to one scope (HR's whole organisation or
+    one manager's). Written once when the quarter is released and never revised, so comparing reports
+    over time shows nothing about an answer recorded after the release (offboarding.feedback.reports)."""
+
+    scope = models.CharField(max_length=40)  # "all", or "org:<employee id>" for a manager's organisation
+    period = models.CharField(max_length=10)  # "2026-Q3"
+    released_at = models.DateTimeField(default=timezone.now)
+    responses = models.PositiveIntegerField()
+    withheld = models.BooleanField(default=False)  # fewer responses than the minimum group size
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["scope", "period"]
+        constraints = [models.UniqueConstraint(fields=["scope", "period"], name="one_release_per_scope_and_period")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.period}"

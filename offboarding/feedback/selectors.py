@@ -11,6 +11,7 @@ from offboarding import access
 from offboarding.feedback import crypto
 from offboarding.feedback.guide import guide_install_default
 from offboarding.feedback.models import RATING_NAMES, ConfidentialAccess, FollowUpSurvey, Guide, InterviewResponse
+from offboarding.interviews import selectors as interview_selectors
 from offboarding.interviews.models import ExitInterview
 
 # Who reads what: the assigned interviewer and HR with the permission see notes; the employee
@@ -54,7 +55,7 @@ def answers_role(*, interview, user) -> str:
     departure = interview.departure
     if access.is_subject(departure, user):
         return "employee"
-    if getattr(user, "pk", None) is not None and interview.interviewer_id == user.pk:
+    if interview_selectors.is_eligible_interviewer(interview, user):
         return "interviewer"
     if access.is_manager_of(departure.employee, user):
         # Managers never read the answers, even when they also work in HR with the permission.

@@ -29,6 +29,7 @@ def is_assigned_interviewer(interview: ExitInterview, user) -> bool:
         getattr(user, "is_authenticated", False)
         and interview.interviewer_id == user.pk
         and not access.is_subject(interview.departure, user)
+        and not access.is_manager_of(interview.departure.employee, user)
     )
 
 
@@ -105,9 +106,38 @@ def interviewer_refusal(*, departure, user) -> str | None:
     chain_user_ids = {person.user_id for person in employee.management_chain() if person.user_id}
     if user.pk in chain_user_ids:
         return "The interviewer must not be the employee's manager or anyone above them."
-    if not (roles.is_interviewer_user(user) or roles.is_hr_user(user)):
-        return "Only members of the interviewer or HR group can interview."
+    if not may_interview(user):
+        return "Only the interviewer group, or HR allowed to read exit-interview answers, can interview."
     return None
+
+
+def may_interview(user) -> bool:
+    """Interviewing means reading the answers, so it takes the same standing: the interviewer group, or HR
+    holding the confidential-answers permission. Being assigned alone grants nothing."""
+    if not getattr(user, "is_active", False):
+        return False
+    return roles.is_interviewer_user(user) or (roles.is_hr_user(user) and user.has_perm(roles.READ_ANSWERS_PERMISSION))
+
+
+def is_eligible_interviewer(interview: ExitInterview, user) -> bool:
+    """Is this user the assigned interviewer and still allowed to be (a reorganisation or a change of
+    permission may have made them ineligible since they were assigned)?"""
+    return (
+        getattr(user, "is_authenticated", False)
+        and interview.interviewer_id == user.pk
+        and interviewer_refusal(departure=interview.departure, user=user) is None
+    )
+
+
+def interviews_to_recheck(*, employee) -> list[ExitInterview]:
+    """Interviews whose interviewer may still read answers, of this employee and everyone below them."""
+    below, frontier = {employee.pk}, {employee.pk}
+    employees = type(employee)._default_manager
+    while frontier:
+        frontier = set(employees.filter(manager_id__in=frontier).values_list("id", flat=True)) - below
+        below |= frontier
+    states = [*ACTIVE_STATES, InterviewState.HELD]
+    return list(_interviews().filter(departure__employee_id__in=below, state__in=states).order_by("pk"))
 
 
 def interviewer_busy(*, user, exclude: Iterable[int] = ()) -> list[tuple[datetime.datetime, datetime.datetime]]:

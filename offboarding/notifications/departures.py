@@ -268,6 +268,8 @@ def departure_messages_rejected(*, departure, actor) -> None:
 def _schedule_thank_you(departure: Departure, *, version: int) -> None:
     employee = departure.employee
     person = _recipient(user=employee.user, employee=employee)
+    if departure.last_working_day < person.local_date(timezone.now()):
+        return  # a backdated departure: "today is your last day" would be false, so nothing is said
     # At the start of the last day (the person works that day, whatever the holiday calendar says);
     # approved after that moment, it goes at the next working moment instead.
     at = person.start_of(departure.last_working_day)

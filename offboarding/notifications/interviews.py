@@ -19,16 +19,19 @@ from integrations.email import render_message
 from offboarding.feedback.selectors import guide_current
 from offboarding.interviews.models import AttendeeReply, ExitInterview, InterviewState, PersonalCalendar
 from offboarding.interviews.slots import WorkingHours, hours_of_employee, hours_of_user
+from offboarding.notifications import departures as departure_notices
 from offboarding.people import display_name, user_email, user_language
 from workflows.business_time import is_business_day
 from workflows.outbox import services as outbox
-from workflows.outbox.models import ActionKind
+from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 from workflows.outbox.registry import renderer
 
 SUMMARY = {"en": "Exit interview", "sv": "Exitsamtal"}
 REMINDER_HOURS = (24, 1)
 # A reminder moved into working hours goes out no later than this before the working day ends.
 LAST_SENDING_SLOT = datetime.timedelta(minutes=30)
+# Two reminders to one person never share an instant: a later one moves this far on.
+REMINDER_SPACING = datetime.timedelta(minutes=1)
 
 
 # --- row builders, called by offboarding.actions.interviews in the action's transaction
@@ -107,10 +110,23 @@ def interview_reminders_schedule(*, interview: ExitInterview) -> None:
         "interviewer": hours_of_user(interview.interviewer),
     }
     for to, address in interview_recipients(interview):
+        due_already: set[datetime.datetime] = set()
+        # The person's reminders for their other interviews (an interviewer with two on one Monday).
+        taken = set(
+            ScheduledAction.objects.filter(recipient=address, kind=ActionKind.REMINDER, status=ActionStatus.PENDING)
+            .exclude(group=interview_group(interview))
+            .values_list("due_at", flat=True)
+        )
         for hours in REMINDER_HOURS:
             due = interview_reminder_due(interview.start, hours, hours_of[to])
-            if due <= now:
+            # Both reminders moved to the same working moment (a Monday 09:00 meeting: Friday afternoon):
+            # one email says it, two at the same instant would only be noise.
+            if due <= now or due in due_already:
                 continue
+            due_already.add(due)
+            while due in taken:
+                due += REMINDER_SPACING  # another interview's reminder is due then: one after the other
+            taken.add(due)
             outbox.action_schedule(
                 kind=ActionKind.REMINDER,
                 handler="interview_reminder",
@@ -187,6 +203,28 @@ def interview_declinecounter_schedule(*, interview: ExitInterview, reply: Attend
         group=interview_group(interview),
         payload={"interview": interview.pk, "reply": reply.pk, "sequence": interview.sequence},
     )
+
+
+def interview_interviewer_removed_notices_schedule(
+    *, interview: ExitInterview, former_interviewer, reassigned: bool
+) -> None:
+    """Tell HR that a change of reporting line put the interviewer in the leaver's management chain (or
+    out of the interviewer role): they no longer see the interview, and it was reassigned or needs HR."""
+    for hr in departure_notices.hr_recipients(departure=interview.departure):
+        outbox.action_schedule(
+            kind=ActionKind.NOTIFICATION,
+            handler="interview_interviewer_removed",
+            recipient=hr.email,
+            due_at=timezone.now(),
+            key=f"{interview_group(interview)}:s{interview.sequence}:removed{former_interviewer.pk}:hr{hr.user_id}",
+            group=interview_group(interview),
+            payload={
+                "interview": interview.pk,
+                "user": hr.user_id,
+                "former": former_interviewer.pk,
+                "reassigned": reassigned,
+            },
+        )
 
 
 def interview_questionnaire_offer_schedule(*, interview: ExitInterview) -> None:
@@ -406,6 +444,21 @@ def render_change_requested(action):
     context["proposed_end_local"] = _local(reply.proposed_end, hours) if reply.proposed_end else ""
     return render_message(
         template="interview_change_requested", context=context, language=language, to=[action.recipient]
+    )
+
+
+@renderer("interview_interviewer_removed")
+def render_interviewer_removed(action):
+    interview = _interview(action)
+    if interview is None:
+        return None
+    payload = action.payload
+    language, context = _interview_context(interview, "user", {"user": payload["user"]})
+    former = get_user_model().objects.filter(pk=payload["former"]).first()
+    context["former_name"] = display_name(former) if former else ""
+    context["new_name"] = display_name(interview.interviewer) if payload["reassigned"] else ""
+    return render_message(
+        template="interview_interviewer_removed", context=context, language=language, to=[action.recipient]
     )
 
 

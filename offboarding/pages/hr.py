@@ -25,6 +25,7 @@ from offboarding import selectors
 from offboarding.actions import departures as departure_actions
 from offboarding.actions import employees as employee_actions
 from offboarding.actions import interviews as interview_actions
+from offboarding.actions import reports as report_actions
 from offboarding.api.departures import DepartureFilter
 from offboarding.feedback import reports
 from offboarding.feedback.models import RATING_NAMES
@@ -227,6 +228,7 @@ RATING_LABELS = {
 def report(request):
     """Reasons, ratings and would-return over released periods, from the k-anonymous report."""
     period = request.GET.get("period", "quarter")
+    report_actions.reasons_report_release(user=request.user)  # closed quarters due, stored once, never revised
     try:
         data = reports.reasons_report(user=request.user, period=period)
     except errors.ApplicationError as exc:

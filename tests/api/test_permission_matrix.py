@@ -108,6 +108,8 @@ MATRIX = [
     ("GET", "employees/", None, HR_ONLY),
     ("GET", "employees/{employee}/", None, HR_ONLY),
     ("PATCH", "employees/{employee}/", {"department": "Sales"}, HR_ONLY),
+    # Linking a login decides who reads what: a permission of its own, which no role here holds.
+    ("POST", "employees/{employee}/login/", {"user": None}, row(rest=403)),
     ("GET", "outbox/actions/", None, HR_ONLY),
     ("GET", "outbox/actions/{action}/", None, HR_ONLY),
     ("POST", "outbox/actions/{action}/retry/", {}, HR_ONLY),

@@ -11,6 +11,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from offboarding.actions import interviews as interview_actions
 from offboarding.feedback import selectors as feedback_selectors
+from tests.helpers import grant_permission
 
 # Endpoints called by other systems keep their own contracts: an HR system's or IT system's payload
 # carries many fields we do not use, and the CSV import is not JSON.
@@ -31,6 +32,7 @@ WRITES = [
     ("POST", "departures/{departure}/reference/", "hr"),
     ("POST", "employees/", "hr"),
     ("PATCH", "employees/{employee}/", "hr"),
+    ("POST", "employees/{employee}/login/", "hr"),
     ("POST", "guides/", "hr"),
     ("POST", "interviews/{interview}/cancel/", "hr"),
     ("POST", "interviews/{interview}/close/", "hr"),
@@ -60,7 +62,10 @@ WRITES = [
 @pytest.mark.parametrize(("method", "path", "role"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES])
 def test_an_unknown_field_is_a_400_naming_it(world, api, at_now, method, path, role):
     ids = {**world.ids(), "survey": feedback_selectors.survey_token(world.survey)}
-    client = api(world.users[role])
+    user = world.users[role]
+    if path == "employees/{employee}/login/":
+        grant_permission(user, "offboarding.link_employee_login")  # a permission of its own
+    client = api(user)
     response = getattr(client, method.lower())(
         "/api/v1/" + path.format(**ids), {"offce_location": "Room 4"}, format="json"
     )

@@ -12,6 +12,7 @@ from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import ExitInterview
 from offboarding.models import DepartureState
 from tests.factories import DepartureFactory, EmployeeFactory, UserFactory
+from tests.helpers import hold_after_start
 
 pytestmark = pytest.mark.django_db
 
@@ -153,13 +154,15 @@ ACTION_TABLE = {
     "action, role, status",
     [(action, role, table[role]) for action, table in ACTION_TABLE.items() for role in ROLES],
 )
-def test_interview_actions(schedule, org, caller, action, role, status):
+def test_interview_actions(schedule, org, caller, action, role, status, clock):
     interview = schedule()
     if action == "close":
-        interview_actions.exit_interview_hold(interview=interview, actor=org.hr)
+        hold_after_start(clock, interview, actor=org.hr)
+    if action == "hold":
+        clock.move_to(interview.start)
     body = {
         "reschedule": {"start": "2026-12-10T09:00:00Z"},
-        "reassign": {"interviewer": org.hr.pk},
+        "reassign": {"interviewer": UserFactory(username="interviewer2", groups=[roles.INTERVIEWER]).pk},
         "request_other_time": {"note": "Another week, please."},
     }.get(action, {})
     response = caller(role).post(f"/api/v1/interviews/{interview.pk}/{action}/", body, format="json")

@@ -45,8 +45,9 @@ def test_two_hr_people_scheduling_at_once_give_one_interview(postgres_required, 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_hold_and_cancel_at_once_give_one_outcome(postgres_required, org, schedule):
+def test_hold_and_cancel_at_once_give_one_outcome(postgres_required, org, schedule, clock):
     interview = schedule()
+    clock.move_to(interview.start)
     base = f"/api/v1/interviews/{interview.pk}"
     assert _race([(org.interviewer, f"{base}/hold/", {}), (org.hr, f"{base}/cancel/", {})]) == [200, 409]
     interview.refresh_from_db()

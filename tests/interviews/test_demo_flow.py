@@ -23,7 +23,7 @@ def login(api, username):
     return client
 
 
-def test_schedule_invite_hold_and_reference_offer_on_the_demo(demo, api, deliver):
+def test_schedule_invite_hold_and_reference_offer_on_the_demo(demo, api, deliver, clock):
     hr, manager, employee, interviewer = (login(api, n) for n in ("hr", "manager", "employee", "interviewer"))
     created = hr.post(
         "/api/v1/departures/",
@@ -55,6 +55,8 @@ def test_schedule_invite_hold_and_reference_offer_on_the_demo(demo, api, deliver
 
     interview = scheduled.data["id"]
     assert manager.get(f"/api/v1/interviews/{interview}/").data == {"id": interview, "state": "scheduled"}
+    clock.move_to(scheduled.data["start"])  # API tokens expire meanwhile: everyone signs in again
+    hr, manager, employee, interviewer = (login(api, n) for n in ("hr", "manager", "employee", "interviewer"))
     assert interviewer.post(f"/api/v1/interviews/{interview}/hold/", format="json").status_code == 200
     assert manager.get(f"/api/v1/interviews/{interview}/").data == {"id": interview, "state": "held"}
 

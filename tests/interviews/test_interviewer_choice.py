@@ -10,6 +10,7 @@ from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureState
 from tests.factories import DepartureFactory, EmployeeFactory, UserFactory
+from tests.helpers import grant_read_answers
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -44,11 +45,13 @@ def test_a_dedicated_interviewer_is_chosen_over_hr_with_less_load(departure, org
 
 def test_hr_stands_in_only_when_no_dedicated_interviewer_is_eligible(departure, org):
     Group.objects.get(name=roles.INTERVIEWER).user_set.set([org.manager])  # in the employee's chain
+    grant_read_answers(org.hr)  # HR interviews only with the permission to read answers
     _busy(org.hr, org, 3)
     assert interview_actions.interviewer_choose(departure=departure) == org.hr
 
 
 def test_hr_stands_in_when_the_dedicated_interviewer_has_no_free_slot(departure, org, schedule):
+    grant_read_answers(org.hr)
     # Her working day (Auckland) never overlaps the employee's (Stockholm): no slot in the window.
     EmployeeFactory.create(user=UserFactory(username="far", groups=[roles.INTERVIEWER]), time_zone="Pacific/Auckland")
     Group.objects.get(name=roles.INTERVIEWER).user_set.remove(org.interviewer)
@@ -125,5 +128,6 @@ def test_hr_reassigns_to_someone_outside_the_chain_only(schedule, org):
     interview = schedule()
     with pytest.raises(errors.InvalidInput):
         interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.manager)
-    moved = interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=org.hr)
-    assert moved.interviewer == org.hr
+    second = UserFactory(username="interviewer2", groups=[roles.INTERVIEWER])
+    moved = interview_actions.exit_interview_reassign(interview=interview, actor=org.hr, interviewer=second)
+    assert moved.interviewer == second

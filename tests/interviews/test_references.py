@@ -12,6 +12,7 @@ from offboarding.actions import interviews as interview_actions
 from offboarding.actions import references as reference_actions
 from offboarding.interviews.models import ReferenceOffer, ReferenceState
 from offboarding.models import DepartureKind
+from tests.helpers import hold_after_start
 from workflows.models import Step, StepState
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,9 @@ def _accept_path(message):
     return re.search(r"http://testserver(/reference/accept/[^/\s]+/)", message.body).group(1)
 
 
-def test_a_held_interview_offers_a_reference_to_a_voluntary_leaver(schedule, org, deliver):
+def test_a_held_interview_offers_a_reference_to_a_voluntary_leaver(schedule, org, deliver, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     sent = deliver(handler="reference_offer")
     assert [m.to for _, m in sent] == [[org.employee_record.email]]
     assert "/reference/accept/" in sent[0][1].body
@@ -46,31 +47,31 @@ def test_a_declined_interview_offers_a_reference_too(schedule, org):
         (DepartureKind.END_OF_CONTRACT, True, False),
     ],
 )
-def test_the_default_policy(schedule, departure, org, kind, eligible, offered):
+def test_the_default_policy(schedule, departure, org, kind, eligible, offered, clock):
     departure.kind, departure.rehire_eligible = kind, eligible
     departure.save()
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     assert ReferenceOffer.objects.filter(departure=departure).exists() is offered
 
 
-def test_hr_overrides_the_policy_per_case(schedule, departure, org):
+def test_hr_overrides_the_policy_per_case(schedule, departure, org, clock):
     departure.kind = DepartureKind.TERMINATION
     departure.save()
     interview = schedule(offer_reference=True)
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     assert ReferenceOffer.objects.filter(departure=departure).exists()
 
 
-def test_hr_can_withhold_the_offer_per_case(schedule, departure, org):
+def test_hr_can_withhold_the_offer_per_case(schedule, departure, org, clock):
     interview = schedule(offer_reference=False)
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     assert not ReferenceOffer.objects.filter(departure=departure).exists()
 
 
-def test_accepting_from_the_email_link_creates_the_managers_step(schedule, org, deliver, workflow, api):
+def test_accepting_from_the_email_link_creates_the_managers_step(schedule, org, deliver, workflow, api, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     path = _accept_path(deliver(handler="reference_offer")[0][1])
     page = api().get(path)
     assert page.status_code == 200 and b"<form" in page.content
@@ -80,16 +81,17 @@ def test_accepting_from_the_email_link_creates_the_managers_step(schedule, org, 
     assert offer.state == ReferenceState.ACCEPTED
     step = Step.objects.get(workflow=workflow, key="write_reference")
     assert (step.assignee_role, step.kind, step.required, step.state) == ("manager", "task", False, StepState.READY)
-    # Accepted on Tuesday 1 December: five business days later is Tuesday 8 December.
-    assert step.due_date == datetime.date(2026, 12, 8)
+    # Accepted on Friday 4 December, the interview's day: five business days later is Friday 11 December.
+    assert interview.start.date() == datetime.date(2026, 12, 4)
+    assert step.due_date == datetime.date(2026, 12, 11)
     assert offer.step == step
 
 
-def test_accepting_retires_the_templates_generic_reference_step(schedule, org, deliver, workflow, api):
+def test_accepting_retires_the_templates_generic_reference_step(schedule, org, deliver, workflow, api, clock):
     generic = Step.objects.get(workflow=workflow, key="reference")
     Step.objects.filter(pk=generic.pk).update(state=StepState.READY)  # the manager approved the plan earlier
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
 
     assert api().post(_accept_path(deliver(handler="reference_offer")[0][1])).status_code == 200
 
@@ -98,9 +100,9 @@ def test_accepting_retires_the_templates_generic_reference_step(schedule, org, d
     assert Step.objects.get(workflow=workflow, key="write_reference").state == StepState.READY
 
 
-def test_a_used_link_says_so_and_changes_nothing(schedule, org, deliver, api):
+def test_a_used_link_says_so_and_changes_nothing(schedule, org, deliver, api, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     path = _accept_path(deliver(handler="reference_offer")[0][1])
     api().post(path)
     again = api().post(path)
@@ -111,7 +113,7 @@ def test_a_used_link_says_so_and_changes_nothing(schedule, org, deliver, api):
 
 def test_an_expired_link_says_so(schedule, org, deliver, api, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     path = _accept_path(deliver(handler="reference_offer")[0][1])
     clock.shift(datetime.timedelta(days=31))
     response = api().post(path)
@@ -124,18 +126,18 @@ def test_a_forged_link_is_404(api):
     assert api().post(f"/api/v1/references/accept/{token}/").status_code == 404
 
 
-def test_the_employee_accepts_through_the_api(schedule, org, api):
+def test_the_employee_accepts_through_the_api(schedule, org, api, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     offer = ReferenceOffer.objects.get()
     assert api(org.manager).post(f"/api/v1/references/{offer.pk}/accept/").status_code == 403
     response = api(org.employee).post(f"/api/v1/references/{offer.pk}/accept/")
     assert response.status_code == 200 and response.data["state"] == "accepted"
 
 
-def test_the_manager_is_asked_and_the_reference_reaches_the_employee(schedule, org, deliver, workflow, api):
+def test_the_manager_is_asked_and_the_reference_reaches_the_employee(schedule, org, deliver, workflow, api, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     offer = ReferenceOffer.objects.get()
     reference_actions.reference_offer_accept(offer=offer, actor=org.employee)
     request = deliver(handler="reference_request")
@@ -150,9 +152,9 @@ def test_the_manager_is_asked_and_the_reference_reaches_the_employee(schedule, o
     assert Step.objects.get(key="write_reference").state == StepState.DONE
 
 
-def test_another_manager_cannot_write_the_reference(schedule, org, api):
+def test_another_manager_cannot_write_the_reference(schedule, org, api, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     offer = ReferenceOffer.objects.get()
     reference_actions.reference_offer_accept(offer=offer, actor=org.employee)
     response = api(org.manager2).post(f"/api/v1/references/{offer.pk}/submit/", {"text": "x"}, format="json")
@@ -167,8 +169,8 @@ def test_hr_offers_a_reference_by_hand(departure, org, api):
     assert api(org.manager).post(f"/api/v1/departures/{departure.pk}/reference/").status_code == 403
 
 
-def test_a_pending_offer_is_dropped_when_the_departure_is_withdrawn(schedule, departure, org, deliver):
+def test_a_pending_offer_is_dropped_when_the_departure_is_withdrawn(schedule, departure, org, deliver, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     departure_actions.departure_cancel(departure=departure, actor=org.hr)
     assert deliver(handler="reference_offer") == []

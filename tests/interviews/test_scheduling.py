@@ -11,6 +11,7 @@ from offboarding.actions import interviews as interview_actions
 from offboarding.interviews.models import ExitInterview, InterviewState
 from offboarding.models import DepartureHistory, DepartureState, InterviewOutcome
 from tests.factories import UserFactory
+from tests.helpers import hold_after_start
 from workflows.models import StepState
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 
@@ -145,19 +146,19 @@ def test_after_a_cancel_another_interview_can_be_scheduled(schedule, org):
     assert second.pk != first.pk and second.uid != first.uid
 
 
-def test_hold_finishes_the_departures_interview(schedule, departure, org):
+def test_hold_finishes_the_departures_interview(schedule, departure, org, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     departure.refresh_from_db()
     assert departure.state == DepartureState.INTERVIEW_DONE
     assert departure.interview_outcome == InterviewOutcome.HELD
 
 
-def test_close_follows_hold(schedule, org):
+def test_close_follows_hold(schedule, org, clock):
     interview = schedule()
     with pytest.raises(errors.TransitionNotAllowed):
         interview_actions.exit_interview_close(interview=interview, actor=org.interviewer)
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     closed = interview_actions.exit_interview_close(interview=interview, actor=org.interviewer)
     assert closed.state == InterviewState.CLOSED
 
@@ -221,9 +222,9 @@ def test_an_action_outside_its_roles_is_forbidden(schedule, org, action, role):
         )
 
 
-def test_the_interview_transitions_of_a_closed_interview_conflict(schedule, org):
+def test_the_interview_transitions_of_a_closed_interview_conflict(schedule, org, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.hr)
+    hold_after_start(clock, interview, actor=org.hr)
     with pytest.raises(errors.TransitionNotAllowed):
         interview_actions.exit_interview_cancel(interview=interview, actor=org.hr)
 
@@ -248,9 +249,9 @@ def test_interview_model_keeps_one_active_per_departure(schedule, departure, org
         ExitInterview.objects.create(departure=departure, interviewer=org.hr)
 
 
-def test_hold_finishes_the_workflows_interview_step(schedule, org, workflow):
+def test_hold_finishes_the_workflows_interview_step(schedule, org, workflow, clock):
     interview = schedule()
-    interview_actions.exit_interview_hold(interview=interview, actor=org.interviewer)
+    hold_after_start(clock, interview, actor=org.interviewer)
     assert set(workflow.steps.filter(kind="interview").values_list("state", flat=True)) == {StepState.DONE}
 
 

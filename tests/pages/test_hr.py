@@ -4,15 +4,15 @@ steps, failed deliveries with retry, logins and invitations, and the reasons cha
 import datetime
 
 import pytest
-from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from offboarding.feedback.models import InterviewResponse
 from offboarding.feedback.selectors import guide_current
 from offboarding.interviews.models import ExitInterview
-from offboarding.models import Departure
+from offboarding.models import Departure, EmployeeChange
 from tests.factories import DepartureFactory, EmployeeFactory
+from tests.helpers import grant_permission
 from workflows.outbox.models import ActionStatus, ScheduledAction
 
 
@@ -116,12 +116,13 @@ def test_failed_delivery_is_retried(org, client_for, clock):
 
 def test_creating_a_login_is_audited_and_the_invitation_signs_in_once(org, client_for, clock):
     person = EmployeeFactory(name="Nora New", email="nora@example.com", manager=org.manager_record, language="sv")
+    grant_permission(org.hr, "offboarding.link_employee_login")
     client = client_for(org.hr)
     client.post(f"/hr/people/{person.pk}/login/", {"do": "create"})
     person.refresh_from_db()
     assert person.user is not None and not person.user.has_usable_password()
-    entry = LogEntry.objects.get(object_id=str(person.pk))
-    assert entry.user == org.hr and "created" in entry.change_message
+    entry = EmployeeChange.objects.get(employee=person)
+    assert (entry.field, entry.new_value, entry.actor) == (EmployeeChange.Field.LOGIN, person.user.username, org.hr)
     client.post(f"/hr/people/{person.pk}/login/", {"do": "invite"})
     (message,) = mail.outbox
     assert message.to == ["nora@example.com"] and "Logga in" in message.subject
@@ -135,9 +136,17 @@ def test_creating_a_login_is_audited_and_the_invitation_signs_in_once(org, clien
 
 
 def test_hr_cannot_create_a_login_twice(org, client_for):
+    grant_permission(org.hr, "offboarding.link_employee_login")
     client = client_for(org.hr)
     client.post(f"/hr/people/{org.employee_record.pk}/login/", {"do": "create"})
-    assert LogEntry.objects.count() == 0
+    assert EmployeeChange.objects.count() == 0
+
+
+def test_hr_without_the_link_login_permission_cannot_create_a_login(org, client_for):
+    person = EmployeeFactory(name="Nora New", email="nora@example.com", manager=org.manager_record)
+    client_for(org.hr).post(f"/hr/people/{person.pk}/login/", {"do": "create"})
+    person.refresh_from_db()
+    assert person.user is None and EmployeeChange.objects.count() == 0
 
 
 def _answered(org, last_day: datetime.date, reason: str, would_return: bool) -> None:
@@ -170,6 +179,7 @@ def test_reasons_chart_draws_hidden_groups_as_hidden_never_as_zero(org, client_f
     _answered(org, datetime.date(2026, 8, 10), "workload", False)  # alone in its quarter
     body = client_for(org.hr, language=language).get("/hr/reports/").content.decode()
     shown, hidden = body.count('<span class="bar" role="img"'), body.count('class="hidden-group"')
-    assert hidden == 2  # the lone quarter, and the next-smallest so the total reveals nobody
+    # The lone quarter is withheld; the total adds up only the quarters shown, so it reveals nobody.
+    assert hidden == 1
     assert shown > 0
     assert "Workload" not in body and "Arbetsbelastning" not in body

@@ -69,6 +69,16 @@ class HrisEvent:
     reason: str = ""
 
 
+def _event_id(value, field: str) -> str:
+    """An event id is a string or a number (never a bool, a list or an object), and not too long to store."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise errors.InvalidInput(fields={field: ["An event id must be a string or a number."]})
+    text = str(value)
+    if not text or len(text) > 200:
+        raise errors.InvalidInput(fields={field: ["An event id has 1 to 200 characters."]})
+    return text
+
+
 def _date(value, field: str) -> datetime.date | None:
     if value in (None, ""):
         return None
@@ -117,7 +127,7 @@ def map_generic(payload) -> list[HrisEvent]:
         raise errors.InvalidInput(fields={"employee.external_id": ["This field is required."]})
     action = GENERIC_TYPES[event_type]
     event = HrisEvent(
-        event_id=str(payload["id"]),
+        event_id=_event_id(payload["id"], "id"),
         action=action,
         source_type=event_type,
         employee=_employee(payload["employee"]),
@@ -210,7 +220,7 @@ def map_bamboohr(payload) -> list[HrisEvent]:
         )
         timestamp = str(entry.get("timestamp") or "")
         event = HrisEvent(
-            event_id=f"{entry['id']}:{timestamp}",
+            event_id=f"{_event_id(entry['id'], 'id')}:{timestamp}",
             action=IGNORED,
             source_type=f"employee.{str(entry.get('action') or 'updated').lower()}",
             employee=employee,
@@ -251,9 +261,11 @@ def map_personio(payload) -> list[HrisEvent]:
     event_name = str(payload["event_name"])
     body = payload["payload"] if isinstance(payload["payload"], dict) else {}
     meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
-    event_id = str(
-        meta.get("event_id") or meta.get("id") or f"{event_name}:{body.get('id', '')}:{payload['occurred_at']}"
-    )
+    given = meta.get("event_id") or meta.get("id")
+    if given:
+        event_id = _event_id(given, "meta.event_id")
+    else:
+        event_id = _event_id(f"{event_name}:{body.get('id', '')}:{payload['occurred_at']}", "meta.event_id")
     if event_name not in PERSONIO_EMPLOYMENT_EVENTS:
         return [HrisEvent(event_id=event_id, action=IGNORED, source_type=event_name, employee={})]
     person = body.get("person") if isinstance(body.get("person"), dict) else {}

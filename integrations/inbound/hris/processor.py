@@ -93,11 +93,18 @@ def _process(*, source: str, event: HrisEvent) -> dict:
                 "notice_date": _notice_date(event),
                 "last_working_day": event.last_working_day,
                 "reason": event.reason,
+                # The HR system records facts, late ones included; the leaver gets no "today is your last day".
+                "backdated": True,
             }
         )
         if not terms.is_valid():
             raise errors.InvalidInput(fields=terms.errors)
-        departure = departure_actions.departure_start(employee=employee, actor=None, note=note, **terms.validated_data)
+        departure = departure_actions.departure_start(
+            employee=employee,
+            actor=None,
+            note=note,
+            **terms.validated_data,
+        )
         return {"result": "started", "departure": departure.pk}
     if open_departure is None:
         raise errors.Unprocessable(

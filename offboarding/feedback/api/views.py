@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer, TemplateHTMLRenderer
 from rest_framework.response import Response
@@ -14,7 +14,9 @@ from rest_framework.views import APIView
 
 from core import errors, roles
 from core.api import BodySerializer
+from core.drf import JSONParser
 from offboarding.actions import answers
+from offboarding.actions import reports as report_actions
 from offboarding.feedback import reports, selectors
 from offboarding.feedback.models import RATING_NAMES
 from offboarding.models import ReasonCategory
@@ -355,20 +357,32 @@ class ReportGroupSerializer(serializers.Serializer):
     )
 
 
-class ReasonsReportSerializer(serializers.Serializer):
-    period = serializers.ChoiceField(choices=reports.PERIODS)
-    min_group_size = serializers.IntegerField()
+class ReportReleaseSerializer(serializers.Serializer):
+    """One released quarter: its total and its breakdowns, as released and never revised."""
+
+    key = serializers.CharField()
+    released_at = serializers.DateTimeField()
+    suppressed = serializers.BooleanField()
     total = ReportGroupSerializer()
-    by_period = ReportGroupSerializer(many=True)
     by_department = ReportGroupSerializer(many=True)
     by_kind = ReportGroupSerializer(many=True)
 
 
-class ReasonsReportApi(APIView):
-    """Why people leave: k-anonymous aggregates by period, department and departure kind.
+class ReasonsReportSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=reports.PERIODS)
+    min_group_size = serializers.IntegerField()
+    release_delay_days = serializers.IntegerField()
+    total = ReportGroupSerializer()
+    by_period = ReportGroupSerializer(many=True)
+    releases = ReportReleaseSerializer(many=True)
 
-    HR see everyone, managers their own organisation, others 403. Groups under the minimum size are
-    hidden, with complementary suppression so totals cannot reveal them. Never any free text."""
+
+class ReasonsReportApi(APIView):
+    """Why people leave: k-anonymous aggregates by closed quarter, and within each by department and kind.
+
+    HR see everyone, managers their own organisation, others 403. A quarter is released once it has
+    ended and the release delay has passed, and is never revised afterwards; groups under the minimum
+    size are hidden with complementary suppression, and a quarter under it is withheld. Never any free text."""
 
     @extend_schema(
         operation_id="reports_reasons",
@@ -376,4 +390,7 @@ class ReasonsReportApi(APIView):
         responses=ReasonsReportSerializer,
     )
     def get(self, request):
-        return Response(reports.reasons_report(user=request.user, period=request.query_params.get("period", "quarter")))
+        period = request.query_params.get("period", "quarter")
+        reports.period_check(period)
+        report_actions.reasons_report_release(user=request.user)
+        return Response(reports.reasons_report(user=request.user, period=period))

@@ -8,17 +8,19 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import errors, roles
-from core.api import BodySerializer, EmptyBody, Pagination
+from core.api import BodySerializer, EmptyBody, OffsetDateTimeField, Pagination
+from core.drf import JSONParser
 from integrations.calendar import build_feed
 from offboarding import people
 from offboarding import selectors as departure_selectors
@@ -191,8 +193,17 @@ class ScheduleInputSerializer(BodySerializer):
         help_text="A user in the interviewer or HR group. Left out: the interviewer group first, the least "
         "loaded (fewest active interviews) who is free; HR only when no dedicated interviewer is eligible and free.",
     )
-    start = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text="UTC; the first free slot when left out."
+    start = OffsetDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="With its UTC offset (a time without one is refused); the first free slot when left out.",
+    )
+    force = serializers.BooleanField(
+        required=False, default=False, help_text="HR: accept a time at night or after the last working day."
+    )
+    force_note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500, help_text="Why, when forcing (recorded)."
     )
     duration_minutes = serializers.IntegerField(
         required=False,
@@ -352,6 +363,19 @@ class SlotQuerySerializer(serializers.Serializer):
         self.fields["to"] = serializers.DateField(required=False)
         self.fields["duration"] = serializers.IntegerField(required=False, min_value=15, max_value=240)
 
+    def _within_reason(self, value):
+        # Slots lie ahead; dates far out (0001-01-01, 9999-12-31) would overflow time-zone arithmetic.
+        today = timezone.localdate()
+        if not today - datetime.timedelta(days=self.MAX_DAYS) <= value <= today + datetime.timedelta(days=730):
+            raise serializers.ValidationError("Ask for dates from two months ago to two years ahead.")
+        return value
+
+    def validate_from(self, value):
+        return self._within_reason(value)
+
+    def validate_to(self, value):
+        return self._within_reason(value)
+
     def validate(self, attrs):
         first, last = attrs.get("from"), attrs.get("to")
         if first and last and (last - first).days > self.MAX_DAYS:
@@ -360,7 +384,15 @@ class SlotQuerySerializer(serializers.Serializer):
 
 
 class ActionInputSerializer(BodySerializer):
-    start = serializers.DateTimeField(required=False, help_text="reschedule: the new start (UTC).")
+    start = OffsetDateTimeField(
+        required=False, help_text="reschedule: the new start, with its UTC offset (a time without one is refused)."
+    )
+    force = serializers.BooleanField(
+        required=False, default=False, help_text="reschedule, HR: accept a time at night or after the last day."
+    )
+    force_note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500, help_text="Why, when forcing (recorded)."
+    )
     duration_minutes = serializers.IntegerField(required=False, min_value=15, max_value=240)
     interviewer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), required=False, help_text="reassign: the new interviewer."

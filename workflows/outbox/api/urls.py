@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
+from django import forms
 from django.urls import path
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
@@ -14,14 +18,32 @@ from workflows.outbox import selectors, services
 from workflows.outbox.models import ActionKind, ActionStatus, Channel, ScheduledAction
 
 
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment a database can compare: years 1900 to 2999 and a real UTC offset (at most 14 h;
+    PostgreSQL refuses "-21:08" with a server error)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        offset = value.utcoffset() if value is not None else None
+        if value is not None and (
+            not 1900 <= value.year <= 2999 or (offset is not None and abs(offset) > datetime.timedelta(hours=14))
+        ):
+            raise forms.ValidationError("Give a moment between 1900 and 2999 with a UTC offset of at most 14 hours.")
+        return value
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
+
+
 class ActionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
     kind = django_filters.MultipleChoiceFilter(choices=ActionKind.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     group = django_filters.CharFilter(help_text='e.g. "departure:12" or "interview:3"')
     recipient = django_filters.CharFilter(lookup_expr="iexact")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lte")
+    due_after = MomentFilter(field_name="due_at", lookup_expr="gte")
+    due_before = MomentFilter(field_name="due_at", lookup_expr="lte")
 
     class Meta:
         model = ScheduledAction
