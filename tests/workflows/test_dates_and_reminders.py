@@ -261,7 +261,7 @@ def test_the_outbox_delivers_a_due_step_reminder_by_email(org, start_departure, 
     row = reminders(step_of(departure, "access_revocation")).order_by("due_at").first()
     frozen.move_to(row.due_at)
 
-    outcome = deliver(row.pk)
+    outcome = deliver(row.pk, now=row.due_at)  # due by the travelled clock
 
     assert outcome.sent
     assert [m.to for m in mailoutbox] == [["it@example.com"]]
