@@ -29,3 +29,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+# Receipts from IT systems are accepted (unset, the endpoint answers 503 by design: not configured).
+OUTBOUND_WEBHOOK_SECRET = env("OUTBOUND_WEBHOOK_SECRET", default="faults-receipts-secret")
