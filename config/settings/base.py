@@ -187,7 +187,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One delivery is one message: well under a minute, even over a slow SMTP connection. The outbox's
 # claim lease is this hard limit plus a margin, so a dead worker's rows come back within 1–2 minutes.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 15
+# The soft limit leaves the task time to record a timed-out attempt before the hard kill.
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 15, CELERY_TASK_TIME_LIMIT * 3 // 4)
 # The sweep and the fan-out of a request's batch have their own queue and worker, never behind deliveries.
 CELERY_TASK_ROUTES = {
     "workflows.outbox.tasks.sweep_due_actions": {"queue": "outbox-sweep"},
