@@ -203,6 +203,10 @@ def approve(run: Run, org: Org, departure_id: int) -> tuple[int, float]:
     return harness.call("POST", run.url(f"/api/v1/departures/{departure_id}/approve/"), token=org.hr_token, body=b"{}")
 
 
+def epoch() -> datetime.datetime:
+    return datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
 def import_csv(run: Run, org: Org, employees: list[Employee]) -> tuple[int, float]:
     today, last = datetime.date.today(), datetime.date.today() + datetime.timedelta(days=40)
     csv = "employee_external_id,kind,notice_date,last_working_day,reason\n" + "".join(
@@ -290,6 +294,13 @@ def _broker_outage(run: Run, *, hang: bool) -> dict:
         # The same import with the broker healthy: what the import costs by itself.
         status, baseline = import_csv(run, org, make_employees(org, run.scale.import_rows, "J"))
         assert status == 200, status
+        # Its messages go out before the fault, so the case measures only what the fault delays.
+        drain(
+            run,
+            due_email_rows([f"departure:{d.pk}" for d in Departure.objects.all()], created_after=epoch()),
+            since=0,
+            timeout=300,
+        )
     began = datetime.datetime.now(datetime.UTC)
     (run.redis.hang if hang else run.redis.stop)()
     out_at = time.monotonic()

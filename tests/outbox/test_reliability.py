@@ -272,3 +272,20 @@ def test_recording_the_outcome_survives_a_dropped_database_connection(smtp, note
     assert len(smtp.to("dropped@example.com")) == 1
     action.refresh_from_db()
     assert action.status == ActionStatus.SENT and action.attempts == 1
+
+
+def test_the_fan_out_stops_at_the_first_refusal_and_leaves_the_rows_to_the_sweep(note_action, closed_port, caplog):
+    from config.celery import app
+    from workflows.outbox import tasks
+
+    ids = [note_action(f"fan{n}@example.com").pk for n in range(3)]
+    previous = (app.conf.broker_url, dict(app.conf.broker_transport_options or {}))
+    point_broker(f"redis://127.0.0.1:{closed_port}/0")
+    try:
+        assert tasks.queue_actions(ids) == 0
+    finally:
+        point_broker(previous[0])
+        app.conf.broker_transport_options = previous[1]
+
+    assert len([r for r in caplog.records if "not queued" in r.getMessage()]) == 1
+    assert sorted(delivery.claim_due()) == sorted(ids)

@@ -22,8 +22,17 @@ def deliver_action(action_id: int) -> str:
 
 @shared_task(name=FAN_OUT_TASK)
 def queue_actions(action_ids: list[int]) -> int:
-    """Queue one delivery per id: a request publishes one message, the sweep worker spreads it."""
-    return sum(1 for action_id in action_ids if enqueue_quietly(int(action_id)))
+    """Queue one delivery per id: a request publishes one message, the sweep worker spreads it.
+
+    Stops at the first id the broker refuses: the rows are pending in the database and the next
+    sweep takes them, while this worker stays free for sweeps.
+    """
+    queued = 0
+    for action_id in action_ids:
+        if not enqueue_quietly(int(action_id)):
+            break
+        queued += 1
+    return queued
 
 
 @shared_task(name=SWEEP_TASK)
