@@ -348,8 +348,9 @@ def _broker_outage(run: Run, *, hang: bool) -> dict:
     result["ok"] = (
         set(statuses) <= {200, 201}
         and max(latencies) <= 2
-        # The hung broker costs the import one publish timeout, not one per row.
-        and (not hang or (extra["import_status"] == 200 and extra["import_seconds"] <= baseline * 1.25 + 2))
+        # The hung broker costs the import one publish timeout, not one per row (that would be
+        # minutes); the margin covers the import's own run-to-run spread on a busy machine.
+        and (not hang or (extra["import_status"] == 200 and extra["import_seconds"] <= baseline + 10))
         and result["lost"] == 0
         and result["duplicates"] == 0
         and seconds is not None
