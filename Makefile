@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve test test-fast bench lint format migrations clean
+.PHONY: install run serve test test-fast bench faults lint format migrations clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,12 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# The outbox's delivery under injected faults, on a private Redis, an SMTP server on loopback and real
+# workers: one JSON line per case. FAULTS_SCALE=small (default, a few minutes) or full (by hand);
+# FAULTS_DATABASE_URL names a PostgreSQL database the run drops and creates.
+faults: install
+	$(BIN)/python -m faults $(CASES)
 
 lint: install
 	$(BIN)/ruff check .

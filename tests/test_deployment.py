@@ -19,6 +19,19 @@ def test_compose_has_every_service():
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(compose()["services"])
 
 
+def test_a_worker_consumes_the_sweep_queue_and_redis_keeps_an_append_only_file():
+    services = compose()["services"]
+    queues = {
+        name: service["command"][service["command"].index("-Q") + 1].split(",")
+        for name, service in services.items()
+        if "worker" in service.get("command", []) and "-Q" in service["command"]
+    }
+    assert any("outbox-sweep" in q for q in queues.values()) and any("celery" in q for q in queues.values())
+    redis = services["redis"]
+    assert redis["command"][redis["command"].index("--appendonly") + 1] == "yes"
+    assert any(volume.endswith(":/data") for volume in redis["volumes"])
+
+
 def test_app_services_share_one_configuration_pointing_at_the_compose_services():
     services = compose()["services"]
     for name in ("web", "worker", "beat", "migrate"):

@@ -205,7 +205,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "ht
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Offboarding <offboarding@example.com>")
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Well under the delivery task's time limit (CELERY_TASK_TIME_LIMIT).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# How long publishing to the broker after a commit may hold a web request before giving up (the
+# sweep then delivers); one message per transaction.
+OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT", default=1.0)
 
 # --- request size: form fields are read into memory up to DATA_UPLOAD_MAX_MEMORY_SIZE (Django refuses
 # larger ones); uploaded files over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file. The CSV import
@@ -301,8 +305,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 90
+# One delivery is one message: well under a minute, even over a slow SMTP connection. The outbox's
+# claim lease is this hard limit plus a margin, so a dead worker's rows come back within 1–2 minutes.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60)
+# The soft limit leaves the task time to record a timed-out attempt before the hard kill.
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 15, CELERY_TASK_TIME_LIMIT * 3 // 4)
+# The sweep and the fan-out of a request's batch have their own queue and worker, never behind deliveries.
+CELERY_TASK_ROUTES = {
+    "workflows.outbox.tasks.sweep_due_actions": {"queue": "outbox-sweep"},
+    "workflows.outbox.tasks.queue_actions": {"queue": "outbox-sweep"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With late acks, a task running when the broker connection drops will be redelivered anyway;
 # cancel it rather than finish it twice (the outbox's row lock makes a second run a no-op).
@@ -313,9 +325,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # The outbox sweep: claims due actions (and claims left by dead workers) and queues their ids.
 CELERY_BEAT_SCHEDULE["outbox-sweep-due-actions"] = {
     "task": "workflows.outbox.tasks.sweep_due_actions",
-    "schedule": 60,
+    # Every 30 s: with the lease (time limit + 15 s) a dead worker's claim is back within 75–105 s.
+    "schedule": 30,
     # A sweep that waited longer than its period is superseded by the next one.
-    "options": {"expires": 55},
+    "options": {"expires": 25},
 }
 CELERY_BEAT_SCHEDULE["integrations-overdue-steps-chat"] = {"task": "integrations.overdue_steps_chat", "schedule": 86400}
 # The organizer mailbox: iTIP replies read every minute when IMAP_URL is set.

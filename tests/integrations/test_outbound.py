@@ -7,6 +7,7 @@ import json
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from core.delivery import DeliveryError
 from integrations import signing
@@ -36,7 +37,7 @@ def webhook_rows(departure, event="access.revoke"):
 
 def deliver_at(action, when):
     with time_machine.travel(when, tick=False):
-        return deliver(action.pk)
+        return deliver(action.pk, now=timezone.now())
 
 
 def verify(request) -> None:
@@ -218,7 +219,7 @@ def test_completion_sends_the_completed_webhook(org, outbound_settings, receiver
             departure=departure, actor=org.hr, override=True, note="Steps tracked elsewhere."
         )
         action = webhook_rows(departure, "departure.completed").get()
-        outcome = deliver(action.pk)
+        outcome = deliver(action.pk, now=timezone.now())
 
     assert outcome.status == "sent"
     assert receiver.json()["type"] == "departure.completed"

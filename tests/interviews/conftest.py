@@ -87,7 +87,7 @@ def render_pending(*, kinds=None, handler=None):
     sent = []
     for action in qs:
         before = len(mail.outbox) if locmem else 0
-        outcome = delivery.deliver(action.pk)
+        outcome = delivery.deliver(action.pk, now=timezone.now())  # due by the travelled clock
         if outcome.sent:
             if locmem:
                 assert len(mail.outbox) == before + 1

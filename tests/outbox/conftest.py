@@ -72,6 +72,7 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server, session, envelope):
+        self.sink.peers.append(session.peer)
         return self.sink.receive(envelope)
 
 
@@ -82,8 +83,12 @@ class SmtpSink:
     port: int = 0
     messages: list = field(default_factory=list)
     refused: list = field(default_factory=list)
+    # The client end (host, port) of the SMTP session of each message: one per connection.
+    peers: list = field(default_factory=list)
     refuse: dict = field(default_factory=dict)
     hold: threading.Event | None = None
+    # Called with each envelope the server is about to accept (in the server's thread).
+    on_data: object = None
     holding: threading.Event = field(default_factory=threading.Event)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -95,6 +100,8 @@ class SmtpSink:
                     self.refused.append(address)
                     self.changed.notify_all()
                 return self.refuse[address]
+        if self.on_data is not None:
+            self.on_data(envelope)
         if self.hold is not None:
             self.holding.set()
             self.hold.wait(timeout=30)
@@ -116,8 +123,10 @@ class SmtpSink:
         with self.changed:
             self.messages.clear()
             self.refused.clear()
+            self.peers.clear()
             self.refuse.clear()
         self.hold = None
+        self.on_data = None
         self.holding.clear()
 
 
@@ -228,6 +237,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, smtp_sink):
             "--without-mingle",
             "--without-heartbeat",
             "--loglevel=INFO",
+            "-Q",
+            "celery,outbox-sweep",
             "-n",
             "outbox-test@%h",
         ],

@@ -27,3 +27,21 @@ def test_admin_retry_action_requeues_failed_actions_only(admin_client, note_acti
 
     assert ScheduledAction.objects.get(pk=failed.pk).status == ActionStatus.PENDING
     assert ScheduledAction.objects.get(pk=sent.pk).status == ActionStatus.SENT
+
+
+def test_admin_shows_each_attempt_with_its_outcome_and_error(admin_client, note_action):
+    action = note_action(
+        "flaky@example.com",
+        status=ActionStatus.SENT,
+        attempts=2,
+        history=[
+            {"attempt": 1, "started_at": "2026-11-02T09:00:00+00:00", "outcome": "retry", "error": "451 greylisted"},
+            {"attempt": 2, "started_at": "2026-11-02T09:01:00+00:00", "outcome": "sent"},
+        ],
+    )
+
+    response = admin_client.get(f"/admin/outbox/scheduledaction/{action.pk}/change/")
+
+    assert response.status_code == 200
+    assert b"1. 2026-11-02T09:00:00+00:00: retry (451 greylisted)" in response.content
+    assert b"2. 2026-11-02T09:01:00+00:00: sent" in response.content

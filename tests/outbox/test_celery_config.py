@@ -14,14 +14,29 @@ def test_tasks_are_acknowledged_late_one_at_a_time_as_json():
 
 def test_tasks_have_time_limits_shorter_than_the_claim_lease():
     assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
-    assert app.conf.task_time_limit < delivery.CLAIM_LEASE.total_seconds()
+    assert app.conf.task_time_limit < delivery.claim_lease().total_seconds()
 
 
-def test_the_sweep_runs_every_minute():
+def test_a_dead_workers_claim_is_back_within_two_minutes():
+    # The lease is the time limit plus a margin; the sweep that takes the row back runs every 30 s.
     [entry] = [
         e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "workflows.outbox.tasks.sweep_due_actions"
     ]
-    assert entry["schedule"] == 60
+    lease = delivery.claim_lease().total_seconds()
+    assert lease == app.conf.task_time_limit + delivery.LEASE_MARGIN.total_seconds()
+    assert 60 <= lease + entry["schedule"] <= 120
+    assert entry["options"]["expires"] < entry["schedule"]
+
+
+def test_the_sweep_has_its_own_queue_and_deliveries_the_default_one():
+    router = app.amqp.router
+
+    def queue_of(name: str) -> str:
+        return router.route({}, name, (), {})["queue"].name
+
+    assert queue_of(queue.SWEEP_TASK) == queue.SWEEP_QUEUE
+    assert queue_of(queue.FAN_OUT_TASK) == queue.SWEEP_QUEUE
+    assert queue_of(queue.DELIVER_TASK) == app.conf.task_default_queue != queue.SWEEP_QUEUE
 
 
 def test_broker_countdowns_stay_far_below_the_visibility_timeout():

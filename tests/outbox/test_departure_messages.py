@@ -8,6 +8,7 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from offboarding.actions import departures as departure_actions
 from offboarding.notifications import departures as messages
@@ -56,9 +57,10 @@ def approval_rows(departure):
 
 
 def run_beat() -> list[str]:
-    """One beat tick in this process: claim what is due, deliver it; returns who got an approval email."""
+    """One beat tick in this process: claim what is due by the travelled clock, deliver it; returns who got
+    an approval email."""
     before = len(mail.outbox)
-    for action_id in delivery.claim_due():
+    for action_id in delivery.claim_due(now=timezone.now()):
         delivery.deliver(action_id)
     # Other areas (step reminders) mail the same people; only the approval cycle counts here.
     return [m.to[0] for m in mail.outbox[before:] if "offboarding plan" in m.subject]
@@ -173,7 +175,7 @@ def test_approval_stops_the_reminders_and_the_escalation(org, start, clock):
 def test_reminder_already_claimed_when_approved_is_not_sent(org, start, clock):
     departure = start()
     clock.move_to(utc(2026, 11, 4, 8, 0))
-    claimed = delivery.claim_due()
+    claimed = delivery.claim_due(now=timezone.now())
     departure_actions.departure_approve(departure=departure, actor=org.manager)
 
     for action_id in claimed:

@@ -114,7 +114,7 @@ def test_sending_a_reminder_writes_the_one_after_it(org, start_departure, step_o
     while (row := reminders(step).filter(status="pending").first()) is not None:
         days.append(row.due_at.astimezone(org.employee_record.tzinfo).date())
         frozen.move_to(row.due_at)
-        assert deliver(row.pk).sent
+        assert deliver(row.pk, now=row.due_at).sent  # the travelled clock
 
     assert days == [
         D(2026, 12, 16),
@@ -277,7 +277,7 @@ def test_the_outbox_delivers_a_due_step_reminder_by_email(org, start_departure, 
     row = reminders(step_of(departure, "access_revocation")).order_by("due_at").first()
     frozen.move_to(row.due_at)
 
-    outcome = deliver(row.pk)
+    outcome = deliver(row.pk, now=row.due_at)  # due by the travelled clock
 
     assert outcome.sent
     assert [m.to for m in mailoutbox] == [["it@example.com"]]

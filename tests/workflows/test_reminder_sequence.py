@@ -31,9 +31,9 @@ def _live_until(frozen, mailoutbox, end, *, on_day=None):
         frozen.move_to(row.due_at)
         if on_day is not None:
             on_day()
-        for action_id in claim_due():
+        for action_id in claim_due(now=row.due_at):  # the travelled clock, not the database's
             before = len(mailoutbox)
-            outcome = deliver(action_id)
+            outcome = deliver(action_id, now=row.due_at)
             action = ScheduledAction.objects.get(pk=action_id)
             if action.handler != "step_reminder" or not outcome.sent:
                 continue

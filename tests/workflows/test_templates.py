@@ -287,3 +287,12 @@ def test_the_admin_refuses_a_cycle(org, client):
     assert response.status_code == 200
     assert "cannot depend on itself" in response.content.decode()
     assert template.latest_version().number == 1
+
+
+def test_options_on_a_template_describes_it_rather_than_failing(org, api):
+    # Found by fuzzing the API from its schema (make faults): OPTIONS answered 500 here.
+    template = WorkflowTemplate.objects.first()
+
+    response = api(org.hr).options(f"{URL}{template.pk}/")
+
+    assert response.status_code == 200 and response.json()["name"] == "Template Detail Api"

@@ -105,6 +105,10 @@ class TemplateDetailApi(GenericAPIView):
     serializer_class = TemplateOutputSerializer
     permission_classes = [IsHRGroup]
 
+    def get_queryset(self):
+        # DRF's OPTIONS metadata looks the object up through this (it answered 500 without it).
+        return selectors.template_list()
+
     def get(self, request, pk: int):
         return Response(TemplateOutputSerializer(selectors.template_get(pk=pk)).data)
 

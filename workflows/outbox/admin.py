@@ -14,8 +14,17 @@ class ScheduledActionAdmin(admin.ModelAdmin):
     search_fields = ("recipient", "group", "idempotency_key")
     date_hierarchy = "due_at"
     ordering = ("-due_at",)
-    readonly_fields = [f.name for f in ScheduledAction._meta.fields]
+    readonly_fields = [f.name for f in ScheduledAction._meta.fields if f.name != "history"] + ["attempt_history"]
     actions = ["retry_failed"]
+
+    @admin.display(description="attempts, newest last")
+    def attempt_history(self, obj: ScheduledAction) -> str:
+        lines = [
+            f"{entry.get('attempt')}. {entry.get('started_at')}: {entry.get('outcome', 'running')}"
+            + (f" ({entry['error']})" if entry.get("error") else "")
+            for entry in obj.history or []
+        ]
+        return "\n".join(lines) or "-"
 
     @admin.display(description="last error")
     def short_error(self, obj: ScheduledAction) -> str:

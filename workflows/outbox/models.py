@@ -58,6 +58,9 @@ class ScheduledAction(models.Model):
     # When a delivery run started sending (no transaction is held open over SMTP or HTTP); another
     # run seeing a recent value leaves the row alone, so one action is sent once.
     attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # One entry per attempt: {"attempt", "started_at", "outcome", "error"}; an attempt whose worker
+    # or database connection was lost shows outcome "unknown" (it may have gone out).
+    history = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

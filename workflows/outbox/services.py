@@ -7,11 +7,12 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from core import bulk, errors
 from workflows.outbox.models import ActionStatus, Channel, ScheduledAction
-from workflows.outbox.queue import enqueue_quietly
+from workflows.outbox.queue import publish_on_commit
 
 # Actions due within this window are also pushed to the broker on commit, for low latency;
 # everything later waits for the beat sweep (no long broker ETAs).
@@ -92,12 +93,8 @@ def actions_cancel(
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:
-    def push() -> None:
-        for action_id in ids:
-            enqueue_quietly(action_id)
-
-    if ids:
-        transaction.on_commit(push)
+    # One message per transaction, published after it commits (see outbox.queue).
+    publish_on_commit(ids)
 
 
 def action_retry(*, action: ScheduledAction, actor=None) -> ScheduledAction:
@@ -110,11 +107,12 @@ def action_retry(*, action: ScheduledAction, actor=None) -> ScheduledAction:
         locked = ScheduledAction.objects.select_for_update().get(pk=action.pk)
         if locked.status != ActionStatus.FAILED:
             raise errors.TransitionNotAllowed(f"Only a failed action can be retried; this one is {locked.status}.")
-        now = timezone.now()
         locked.status = ActionStatus.PENDING
-        locked.due_at = now
+        # Due by the database's clock, the one the sweep compares with.
+        locked.due_at = Now()
         locked.claimed_at = None
         locked.max_attempts = max(locked.max_attempts, locked.attempts + 1)
         locked.save(update_fields=["status", "due_at", "claimed_at", "max_attempts", "updated_at"])
+        locked.refresh_from_db(fields=["due_at"])
         _enqueue_on_commit([locked.pk])
     return locked

@@ -50,7 +50,20 @@ class ActionFilter(django_filters.FilterSet):
         fields: list = []
 
 
+class AttemptOutputSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    outcome = serializers.ChoiceField(
+        choices=["sent", "retry", "failed", "cancelled", "unknown"],
+        required=False,
+        help_text='Absent while the attempt runs; "unknown" when its worker or connection was lost.',
+    )
+    error = serializers.CharField(required=False)
+
+
 class ActionOutputSerializer(serializers.ModelSerializer):
+    history = AttemptOutputSerializer(many=True, read_only=True)
+
     class Meta:
         model = ScheduledAction
         fields = [
@@ -66,6 +79,7 @@ class ActionOutputSerializer(serializers.ModelSerializer):
             "attempts",
             "max_attempts",
             "last_error",
+            "history",
             "created_at",
             "updated_at",
             "sent_at",
