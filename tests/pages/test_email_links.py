@@ -19,9 +19,7 @@ PAGES_OUTSIDE_THE_APP = {"page-one-click-link", "page-survey", "page-reference-a
 
 def _deliver_due() -> None:
     now = timezone.now()  # the travelled clock; delivery otherwise asks the database's
-    for pk in ScheduledAction.objects.filter(status=ActionStatus.PENDING, due_at__lte=now).values_list(
-        "pk", flat=True
-    ):
+    for pk in ScheduledAction.objects.filter(status=ActionStatus.PENDING, due_at__lte=now).values_list("pk", flat=True):
         delivery.deliver(pk, now=now)
 
 
