@@ -17,7 +17,7 @@ import time
 
 from django.contrib.auth.models import Group, User
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from benchmarks._harness import ROOT, ROUNDS, analyze, child_env, figure, free_port, size, stop, truncate, wait_for_port
 from core import roles
@@ -121,7 +121,7 @@ def run() -> list[str]:
     _columns_ok()
     hr = User.objects.create(username="bench-hr-reader", email="hr-reader@example.com")
     hr.groups.add(Group.objects.get_or_create(name=roles.HR)[0])
-    token = Token.objects.create(user=hr).key
+    token = AuthToken.objects.create(user=hr)[1]
     seconds = max(1.0, 10 * min(1.0, size(10_000) / 10_000))
     process, port = _server()
     try:

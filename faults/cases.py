@@ -20,7 +20,7 @@ from celery import current_app
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from core import roles
 from faults import harness
@@ -164,7 +164,7 @@ def make_org() -> Org:
         external_id="M0", name="Maja Manager", email="manager@faults.test", user=boss, time_zone=zone
     )
     Employee.objects.create(external_id="H0", name="Hanna HR", email="hr@faults.test", user=hr, time_zone=zone)
-    return Org(Token.objects.create(user=hr).key, manager, zone)
+    return Org(AuthToken.objects.create(user=hr)[1], manager, zone)
 
 
 def make_employees(org: Org, count: int, prefix: str) -> list[Employee]:
