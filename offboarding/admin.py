@@ -11,6 +11,31 @@ from offboarding.actions import employees as employee_actions
 from offboarding.models import OPEN_STATES, Departure, DepartureHistory, Employee, EmployeeChange
 
 
+class AdminActionRefused(Exception):
+    """An action refused an admin save; the admin shows the message and the form again."""
+
+
+class ActionAdmin(admin.ModelAdmin):
+    """An admin whose saves run actions: a refusal (lost to a concurrent change after the form was checked)
+    is shown as a message, nothing is written, and the form opens again."""
+
+    def refuse(self, request, exc: errors.ApplicationError):
+        self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
+        raise AdminActionRefused from exc
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._refusable(super().add_view, request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._refusable(super().change_view, request, object_id, form_url, extra_context)
+
+    def _refusable(self, view, request, *args):
+        try:
+            return view(request, *args)
+        except AdminActionRefused:
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class EmployeeAdminForm(forms.ModelForm):
     """The login is not a field here: `link_login` is offered to HR with the link-login permission and
     applied through the audited action, like every other path."""
@@ -51,7 +76,7 @@ class EmployeeChangeInline(admin.TabularInline):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(ActionAdmin):
     """Edits go through the employee actions: a new manager re-checks open interviews, a login is linked
     only by the audited action, and nobody edits their own reporting line or login."""
 
@@ -91,20 +116,7 @@ class EmployeeAdmin(admin.ModelAdmin):
                     employee=obj, user=login, actor=request.user, note="Linked in the admin"
                 )
         except errors.ApplicationError as exc:
-            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
-            raise AdminActionRefused from exc
-
-    def add_view(self, request, form_url="", extra_context=None):
-        return self._refusable(super().add_view, request, form_url, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        return self._refusable(super().change_view, request, object_id, form_url, extra_context)
-
-    def _refusable(self, view, request, *args):
-        try:
-            return view(request, *args)
-        except AdminActionRefused:
-            return HttpResponseRedirect(request.get_full_path())
+            self.refuse(request, exc)
 
 
 class DepartureHistoryInline(admin.TabularInline):
@@ -136,7 +148,7 @@ class DepartureAdminForm(forms.ModelForm):
 
 
 @admin.register(Departure)
-class DepartureAdmin(admin.ModelAdmin):
+class DepartureAdmin(ActionAdmin):
     """Adding and editing run the same actions as the API (checklist, history, emails); states change
     only through transitions (the API and the pages), and a departure is cancelled, never deleted."""
 
@@ -169,25 +181,7 @@ class DepartureAdmin(admin.ModelAdmin):
                 )
                 obj.pk = started.pk
         except errors.ApplicationError as exc:
-            # Lost to a concurrent change after the form was checked: nothing was written.
-            self.message_user(request, f"Not saved: {exc.message}", level=messages.ERROR)
-            raise AdminActionRefused from exc
-
-    def add_view(self, request, form_url="", extra_context=None):
-        return self._refusable(super().add_view, request, form_url, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        return self._refusable(super().change_view, request, object_id, form_url, extra_context)
-
-    def _refusable(self, view, request, *args):
-        try:
-            return view(request, *args)
-        except AdminActionRefused:
-            return HttpResponseRedirect(request.get_full_path())
-
-
-class AdminActionRefused(Exception):
-    """An action refused an admin save; the admin shows the message and the form again."""
+            self.refuse(request, exc)
 
 
 @admin.register(DepartureHistory)
