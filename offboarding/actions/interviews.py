@@ -78,10 +78,16 @@ def _run(interview: ExitInterview, name: str, actor, note: str = "") -> None:
     from_state = interview.state
     getattr(interview, name)()
     interview.save()
+    _record(interview, name, actor, note, from_state=from_state)
+
+
+def _record(interview: ExitInterview, what: str, actor, note: str = "", from_state: str | None = None) -> None:
+    """An audit row on the departure's trail for something done to the interview (fixed, system-written
+    notes only: the trail is visible to the employee's managers)."""
     transitions.history_record(
         departure=interview.departure,
-        transition=name,
-        from_state=from_state,
+        transition=what,
+        from_state=interview.state if from_state is None else from_state,
         to_state=interview.state,
         actor=actor,
         note=note or f"Exit interview #{interview.pk}",
@@ -325,15 +331,7 @@ def exit_interview_schedule(
                 "This departure already has an active interview.", code=errors.ErrorCode.INTERVIEW_EXISTS
             ) from exc
         interview.departure = locked
-        transitions.history_record(
-            departure=locked,
-            transition="propose",
-            from_state="",
-            to_state=interview.state,
-            actor=actor,
-            note=f"Exit interview #{interview.pk}",
-            subject="interview",
-        )
+        _record(interview, "propose", actor, from_state="")
         _run(interview, "schedule", actor, forced)
         _departure(interview, "schedule_interview", actor)
         notices.interview_invites_schedule(interview=interview)
@@ -410,15 +408,7 @@ def _interviewer_replace(interview: ExitInterview, interviewer, actor, note: str
     interview.interviewer_partstat = PartStat.NEEDS_ACTION
     interview.sequence += 1
     interview.save()
-    transitions.history_record(
-        departure=interview.departure,
-        transition="reassign",
-        from_state=interview.state,
-        to_state=interview.state,
-        actor=actor,
-        note=note or f"Exit interview #{interview.pk}",
-        subject="interview",
-    )
+    _record(interview, "reassign", actor, note or f"Exit interview #{interview.pk}")
     if interview.start is not None:
         notices.interview_cancels_schedule(interview=interview, former_interviewer=previous)
         notices.interview_invites_schedule(interview=interview)
@@ -766,15 +756,7 @@ def exit_interview_counter_refuse(*, interview: ExitInterview, actor, reply_id: 
         reply = _open_counter(interview, reply_id)
         reply.decision, reply.decided_by, reply.decided_at = CounterDecision.REFUSED, actor, timezone.now()
         reply.save(update_fields=["decision", "decided_by", "decided_at"])
-        transitions.history_record(
-            departure=interview.departure,
-            transition="refuse_counter",
-            from_state=interview.state,
-            to_state=interview.state,
-            actor=actor,
-            note=f"Exit interview #{interview.pk}",
-            subject="interview",
-        )
+        _record(interview, "refuse_counter", actor, f"Exit interview #{interview.pk}")
         notices.interview_declinecounter_schedule(interview=interview, reply=reply)
     return interview
 
@@ -830,13 +812,5 @@ def exit_interview_accept(*, interview: ExitInterview, actor) -> ExitInterview:
         if interview.employee_partstat != PartStat.ACCEPTED:
             interview.employee_partstat = PartStat.ACCEPTED
             interview.save(update_fields=["employee_partstat", "updated_at"])
-            transitions.history_record(
-                departure=interview.departure,
-                transition="accept",
-                from_state=interview.state,
-                to_state=interview.state,
-                actor=actor,
-                note=f"Exit interview #{interview.pk}: the employee accepted the time",
-                subject="interview",
-            )
+            _record(interview, "accept", actor, f"Exit interview #{interview.pk}: the employee accepted the time")
     return interview
