@@ -77,6 +77,8 @@ def main(argv: list[str]) -> int:
             if run.redis.process.popen.poll() is not None:
                 run.redis.start()
             result = {"case": name, "scale": scale_name, **result, "case_seconds": round(time.monotonic() - started, 1)}
+            if run.restarts:
+                result["processes_restarted"] = dict(run.restarts)
             harness.emit(result)
             failures += result.get("ok") is False
     finally:

@@ -40,6 +40,7 @@ class Run:
     redis: harness.RedisServer
     web_port: int
     processes: dict = field(default_factory=dict)
+    restarts: dict = field(default_factory=dict)
 
     # --- processes
 
@@ -87,6 +88,14 @@ class Run:
             else:
                 process.wait_output("beat: Starting", timeout=60)
 
+    def supervise(self) -> None:
+        """Start again a worker or beat that exited by itself, as compose's `restart: unless-stopped` does
+        (a Celery worker may exit when the broker comes back); each restart is counted in the result."""
+        for name, process in list(self.processes.items()):
+            if name != "web" and process.popen is not None and process.popen.poll() is not None:
+                process.start()
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+
     def stop_all(self) -> None:
         for process in self.processes.values():
             process.stop()
@@ -95,6 +104,7 @@ class Run:
     def reset(self) -> None:
         """A clean scene: no processes, an empty broker and database, a fresh SMTP count."""
         self.stop_all()
+        self.restarts = {}
         self.redis.flush()
         self.smtp.reset()
         connection.close()
@@ -238,6 +248,7 @@ def drain(run: Run, ids: list[int], *, since: float, timeout: float) -> float | 
     """Seconds from `since` until no row of `ids` is pending or sending (and SMTP has them all); None on timeout."""
 
     def done() -> bool:
+        run.supervise()
         if ScheduledAction.objects.filter(pk__in=ids, status__in=OPEN).exists():
             return False
         counts = run.smtp.counts()
