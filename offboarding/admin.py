@@ -48,19 +48,7 @@ class EmployeeAdminForm(forms.ModelForm):
 
     class Meta:
         model = Employee
-        fields = [
-            "external_id",
-            "name",
-            "email",
-            "personal_email",
-            "manager",
-            "department",
-            "country",
-            "time_zone",
-            "language",
-            "work_starts",
-            "work_ends",
-        ]
+        fields = list(Employee.REGISTER_FIELDS)
 
 
 class EmployeeChangeInline(admin.TabularInline):

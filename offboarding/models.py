@@ -37,6 +37,22 @@ class Language(models.TextChoices):
 class Employee(models.Model):
     """A person in the organisation, as the HR system knows them."""
 
+    # What HR edits in the people register (the API and the admin); the login is linked by its own
+    # audited action, never edited as a field.
+    REGISTER_FIELDS = (
+        "external_id",
+        "name",
+        "email",
+        "personal_email",
+        "manager",
+        "department",
+        "country",
+        "time_zone",
+        "language",
+        "work_starts",
+        "work_ends",
+    )
+
     external_id = models.CharField(_("HRIS id"), max_length=64, unique=True)
     name = models.CharField(max_length=200)
     email = models.EmailField(_("work email"), unique=True)

@@ -45,19 +45,7 @@ class EmployeeInputSerializer(RefuseUnknownFields, serializers.ModelSerializer):
 
     class Meta:
         model = Employee
-        fields = [
-            "external_id",
-            "name",
-            "email",
-            "personal_email",
-            "manager",
-            "department",
-            "country",
-            "time_zone",
-            "language",
-            "work_starts",
-            "work_ends",
-        ]
+        fields = list(Employee.REGISTER_FIELDS)
         extra_kwargs = {"country": {"required": True}, "time_zone": {"required": True}}
 
     def validate(self, attrs):
