@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection, transaction
 from django.db.models import JSONField, Model
@@ -36,28 +36,71 @@ def bulk_insert(objs: Sequence[Model], *, returning: Sequence[str] = ()) -> list
     model = type(objs[0])
     if not uses_copy(len(objs)):
         return _orm_insert(model, objs, returning)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or getattr(objs[0], f.attname) is not None]
+    return _copy_insert(model, fields, (_row(obj, fields) for obj in objs), returning)
+
+
+def insert_rows(
+    model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence], *, returning: Sequence[str] = ()
+) -> list[tuple]:
+    """Insert rows given as plain values in `attnames` order (the columns not named take their
+    model defaults on the ORM path and must be named on the COPY path), skipping conflicts like
+    bulk_insert. For the largest writes (a reorganisation's steps and outbox rows): no model
+    instance is built per row on PostgreSQL. JSON values are encoded here; timestamps are given."""
+    if not rows:
+        return []
+    if not uses_copy(len(rows)):
+        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        return _orm_insert(model, objs, returning)
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
+    return _copy_insert(model, fields, _json_encoded(rows, json_at, fields), returning)
+
+
+def _json_encoded(rows: Iterable[Sequence], positions: list[int], fields) -> Iterator[Sequence]:
+    if not positions:
+        yield from rows
+        return
+    # Rows built from one prototype share their JSON values (a step's depends_on): encode each
+    # object once. The memo holds the objects, so their ids stay theirs; it is bounded.
+    seen: dict[int, tuple[object, str | None]] = {}
+    for row in rows:
+        row = list(row)
+        for i in positions:
+            value = row[i]
+            known = seen.get(id(value))
+            if known is not None and known[0] is value:
+                row[i] = known[1]
+                continue
+            encoded = None if value is None and fields[i].null else json.dumps(value, cls=fields[i].encoder)
+            if len(seen) >= 4096:
+                seen.clear()
+            seen[id(value)] = (value, encoded)
+            row[i] = encoded
+        yield row
+
+
+def _copy_insert(model, fields, rows: Iterable[Sequence], returning: Sequence[str]) -> list[tuple]:
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key or getattr(objs[0], f.attname) is not None]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     staging = f"bulk_staging_{next(_staging_names)}"
     by_attname = {f.attname: f.column for f in meta.concrete_fields}
-    returned = ", ".join(connection.ops.quote_name(by_attname[name]) for name in returning) or "1"
+    returned = ", ".join(connection.ops.quote_name(by_attname[name]) for name in returning)
     # No savepoint of its own: a failure here fails the caller's transaction anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Same column types as the table, none of its constraints or defaults: COPY only has to parse.
         cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row(_row(obj, fields))
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
-            f"ON CONFLICT DO NOTHING RETURNING {returned}"
-        )
-        rows = cursor.fetchall()
+            for row in rows:
+                copy.write_row(row)
+        insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT DO NOTHING"
+        cursor.execute(f"{insert} RETURNING {returned}" if returning else insert)
+        inserted = cursor.fetchall() if returning else []
         cursor.execute(f"DROP TABLE {staging}")
-    return [tuple(row) for row in rows] if returning else []
+    return [tuple(row) for row in inserted]
 
 
 def _row(obj: Model, fields) -> list:
@@ -75,6 +118,42 @@ def _row(obj: Model, fields) -> list:
             value = value.value
         row.append(value)
     return row
+
+
+def update_one_field(objs: Sequence[Model], name: str) -> None:
+    """Save one field of many saved instances: on PostgreSQL one UPDATE joined to the new values
+    (two arrays), where bulk_update writes a CASE with a branch per row."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, [name], batch_size=500)
+        return
+    meta = model._meta
+    field = meta.get_field(name)
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(meta.db_table)} AS t SET {qn(field.column)} = v.value "
+        f"FROM unnest(%s::{meta.pk.db_type(connection)}[], %s::{field.db_type(connection)}[]) AS v(pk, value) "
+        f"WHERE t.{qn(meta.pk.column)} = v.pk"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[obj.pk for obj in objs], [getattr(obj, field.attname) for obj in objs]])
+
+
+def plain_values(obj: Model, attnames: Sequence[str]) -> list:
+    """An unsaved instance's values for insert_rows: choices members as their values, timestamps
+    set on save filled in, JSON left to insert_rows."""
+    by_attname = {f.attname: f for f in obj._meta.concrete_fields}
+    values = []
+    for name in attnames:
+        field = by_attname[name]
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = field.pre_save(obj, True)
+        else:
+            value = getattr(obj, name)
+        values.append(value.value if isinstance(value, enum.Enum) else value)
+    return values
 
 
 def _orm_insert(model, objs: Sequence[Model], returning: Sequence[str]) -> list[tuple]:

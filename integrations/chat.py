@@ -68,7 +68,7 @@ def overdue_steps_chat_schedule(*, today: datetime.date | None = None) -> int:
     )
     now = timezone.now()
     actions = [
-        ScheduledAction(
+        outbox.PlannedAction(
             kind=ActionKind.CHAT,
             handler=OVERDUE_HANDLER,
             channel=Channel.CHAT,

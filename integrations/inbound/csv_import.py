@@ -13,6 +13,8 @@ import io
 from collections import Counter
 from collections.abc import Callable
 
+from rest_framework import serializers
+
 from core import errors
 from offboarding.actions import departures as departure_actions
 from offboarding.api.serializers import DepartureTermsSerializer, terms_problems
@@ -145,6 +147,8 @@ def departures_import(
             "employee_id", flat=True
         )
     )
+    # One serializer for every row: a new one per row would copy its fields each time.
+    checker = DepartureTermsSerializer()
     valid: list[Departure] = []
     for row, external_id in zip(rows, ids, strict=True):
         if row.problem:
@@ -156,12 +160,14 @@ def departures_import(
             problems.append("employee_external_id is empty")
         elif employee is None:
             problems.append(f"no employee with external id {external_id!r}")
-        terms = DepartureTermsSerializer(
-            data={"kind": row.kind, "notice_date": row.notice_date, "last_working_day": row.last_working_day,
-                  "reason": row.reason}
-        )  # fmt: skip
-        if not terms.is_valid():
-            problems += terms_problems(terms.errors)
+        terms = {}
+        try:
+            terms = checker.run_validation(
+                {"kind": row.kind, "notice_date": row.notice_date, "last_working_day": row.last_working_day,
+                 "reason": row.reason}
+            )  # fmt: skip
+        except serializers.ValidationError as exc:
+            problems += terms_problems(exc.detail)
         if external_id and counts[external_id] > 1:
             problems.append("the same employee appears on more than one row")
         if employee is not None and employee.pk in busy:
@@ -173,7 +179,7 @@ def departures_import(
             Departure(
                 employee=employee,
                 created_by=actor if getattr(actor, "pk", None) else None,
-                **{k: v for k, v in terms.validated_data.items() if k != "backdated"},
+                **{k: v for k, v in terms.items() if k != "backdated"},
             )
         )
     if on_progress is not None and report.errors:

@@ -9,7 +9,7 @@ import logging
 
 from django.db import transaction
 
-from offboarding.models import Departure
+from core import bulk
 from workflows import services as workflow_services
 from workflows.models import Step, StepState, Workflow
 from workflows.selectors import TemplateChooser
@@ -69,8 +69,7 @@ def departure_checklist_start_bulk(*, departures, actor=None) -> list[Workflow]:
         workflows = workflow_services.workflows_start_bulk(starts=starts, actor=actor)
         for departure, workflow in zip(chosen, workflows, strict=True):
             departure.workflow = workflow
-        if chosen:
-            Departure.objects.bulk_update(chosen, ["workflow"])
+        bulk.update_one_field(chosen, "workflow")
     return workflows
 
 

@@ -173,7 +173,7 @@ def approval_requests_schedule(*, departures: list[Departure]) -> None:
 
 def approval_actions_build(
     *, departure: Departure, now: datetime.datetime | None = None, hr_people: list[Recipient] | None = None
-) -> list[ScheduledAction]:
+) -> list[outbox.PlannedAction]:
     """The approval cycle's rows, unsaved: the request now (in the approver's working hours), a
     reminder every REMINDER_INTERVAL business days REMINDER_COUNT times, then the escalation to
     HR. A bulk start (CSV import) may pass `hr_people` (hr_recipients, asked once) and `now`."""
@@ -188,11 +188,11 @@ def approval_actions_build(
     people = [manager] if is_manager else hr_people
     prefix = _approval_prefix(departure)
     group = _group(departure)
-    rows: list[ScheduledAction] = []
+    rows: list[outbox.PlannedAction] = []
 
     def row(kind: str, handler: str, person: Recipient, due_at: datetime.datetime, key: str, **payload):
         rows.append(
-            ScheduledAction(
+            outbox.PlannedAction(
                 kind=kind,
                 handler=handler,
                 recipient=person.email,

@@ -43,8 +43,8 @@ def access_ends_at(departure: Departure) -> datetime.datetime:
 # --- building outbox rows (unsaved, so the bulk import can insert many at once)
 
 
-def _approval_chat_action(departure: Departure, hook_pk: int) -> ScheduledAction:
-    return ScheduledAction(
+def _approval_chat_action(departure: Departure, hook_pk: int) -> outbox.PlannedAction:
+    return outbox.PlannedAction(
         kind=ActionKind.CHAT,
         handler=chat.APPROVAL_HANDLER,
         channel=Channel.CHAT,
@@ -56,7 +56,7 @@ def _approval_chat_action(departure: Departure, hook_pk: int) -> ScheduledAction
     )
 
 
-def _webhook_actions(departure: Departure, *, event: str, round_: int = 0) -> list[ScheduledAction]:
+def _webhook_actions(departure: Departure, *, event: str, round_: int = 0) -> list[outbox.PlannedAction]:
     if event == webhooks.ACCESS_REVOKE:
         due_at = access_ends_at(departure)
         key = f"{_key_prefix(departure.pk)}revoke:{round_}"
@@ -70,7 +70,7 @@ def _webhook_actions(departure: Departure, *, event: str, round_: int = 0) -> li
         key = f"{_key_prefix(departure.pk)}completed"
         payload = {"departure": departure.pk, "event": event}
     return [
-        ScheduledAction(
+        outbox.PlannedAction(
             kind=ActionKind.WEBHOOK,
             handler=WEBHOOK_HANDLER,
             channel=Channel.WEBHOOK,
@@ -120,7 +120,7 @@ def departures_outbound_started_bulk(*, departures: Iterable[Departure]) -> int:
     departures = list(departures)
     hooks = chat.chat_webhooks_by_department()
     by_hook: dict[int, list[Departure]] = {}
-    actions: list[ScheduledAction] = []
+    actions: list[outbox.PlannedAction] = []
     for departure in departures:
         hook = hooks.get(departure.employee.department) or hooks.get("")
         if hook is not None:
@@ -132,7 +132,7 @@ def departures_outbound_started_bulk(*, departures: Iterable[Departure]) -> int:
         else:
             ids = sorted(d.pk for d in team)
             actions.append(
-                ScheduledAction(
+                outbox.PlannedAction(
                     kind=ActionKind.CHAT,
                     handler=chat.APPROVAL_SUMMARY_HANDLER,
                     channel=Channel.CHAT,

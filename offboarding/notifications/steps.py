@@ -27,7 +27,7 @@ from workflows import engine, hooks
 from workflows import services as workflow_services
 from workflows.models import AssigneeRole, Step, StepState
 from workflows.outbox import services as outbox
-from workflows.outbox.models import ActionKind, ScheduledAction
+from workflows.outbox.models import ActionKind
 from workflows.outbox.registry import renderer
 from workflows.outbox.timing import DEFAULT_COUNTRY, DEFAULT_WORK_ENDS, DEFAULT_WORK_STARTS, next_working_moment
 
@@ -42,9 +42,37 @@ class _Target:
     recipient: str
     # The people whose working hours decide when (for a group: every current member).
     people: list[dict]
+    # What a bulk start asks again for each of its thousands of steps: answered once per target.
+    _firsts: dict = dataclasses.field(default_factory=dict, repr=False)
+    _digest: str = dataclasses.field(default="", repr=False)
 
     def moment(self, day: datetime.date) -> datetime.datetime:
         return min(_moment(day, person) for person in self.people)
+
+    @property
+    def digest(self) -> str:
+        if not self._digest:
+            self._digest = hashlib.sha256(self.recipient.lower().encode()).hexdigest()[:16]
+        return self._digest
+
+    def first_reminder(self, due_date, country: str, now: datetime.datetime, after: str | None):
+        """(label, moment) of the first reminder of the plan for this due date not in the past."""
+        asked = (due_date, country, now, after)
+        if asked not in self._firsts:
+            self._firsts[asked] = _first_reminder(self, due_date, country, now, after)
+        return self._firsts[asked]
+
+
+def _first_reminder(target: _Target, due_date, country: str, now: datetime.datetime, after: str | None):
+    days = engine.reminder_days(due_date, country)
+    if after is not None:
+        labels = [label for label, _ in days]
+        days = days[labels.index(after) + 1 :] if after in labels else []
+    for label, day in days:
+        at = target.moment(day)
+        if at >= now:
+            return label, at
+    return None
 
 
 def _moment(day: datetime.date, person: dict) -> datetime.datetime:
@@ -101,30 +129,52 @@ def _group_members(groups: set[str], *, with_language: bool = False) -> dict[str
     return members
 
 
+_PERSON_FIELDS = ("email", "time_zone", "country", "work_starts", "work_ends", "language")
+
+
 def _targets(steps: list[Step]) -> dict[int, list[_Target]]:
     """Per step id: whom to remind. manager → the employee's direct manager; employee → their work
-    email; a group role → that group (never counting the leaver). Two queries however many steps."""
-    departures = Departure.objects.select_related("employee", "employee__manager").in_bulk(
-        {_departure_id(s) for s in steps}
-    )
+    email; a group role → that group (never counting the leaver). Two queries however many steps,
+    reading values rather than model instances (a reorganisation plans for thousands at once)."""
+    columns = ["pk", *(f"employee__{f}" for f in _PERSON_FIELDS), "employee__manager_id"]
+    columns += [f"employee__manager__{f}" for f in _PERSON_FIELDS]
+    width = len(_PERSON_FIELDS)
+    people: dict[int, tuple[_Target, _Target | None]] = {}
+    by_person: dict[tuple, _Target] = {}
+
+    def target_of(values: tuple) -> _Target:
+        # One target per distinct person, so its answers are shared by every step it is asked for.
+        if values not in by_person:
+            person = dict(zip(("email", "time_zone", "country", "starts", "ends", "language"), values, strict=True))
+            by_person[values] = _Target(person["email"], [person])
+        return by_person[values]
+
+    for row in Departure.objects.filter(pk__in={_departure_id(s) for s in steps}).values_list(*columns):
+        leaver = target_of(row[1 : 1 + width])
+        manager = target_of(row[2 + width :]) if row[1 + width] is not None else None
+        people[row[0]] = (leaver, manager)
     members = _group_members({GROUP_ROLES[s.assignee_role] for s in steps if s.assignee_role in GROUP_ROLES})
+    groups: dict[tuple[str, str], _Target | None] = {}
     result: dict[int, list[_Target]] = {}
     for step in steps:
-        departure = departures.get(_departure_id(step))
+        found = people.get(_departure_id(step))
         targets: list[_Target] = []
-        if departure is not None:
-            leaver = departure.employee
+        if found is not None:
+            leaver, manager = found
             if step.assignee_role == AssigneeRole.EMPLOYEE:
-                targets.append(_Target(leaver.email, [_person(leaver)]))
+                targets.append(leaver)
             elif step.assignee_role == AssigneeRole.MANAGER:
-                if leaver.manager is not None:
-                    targets.append(_Target(leaver.manager.email, [_person(leaver.manager)]))
+                if manager is not None:
+                    targets.append(manager)
             elif step.assignee_role in GROUP_ROLES:
                 group = GROUP_ROLES[step.assignee_role]
-                # The leaver is never reminded of their own HR/IT steps.
-                people = [p for p in members.get(group, []) if p["email"].lower() != leaver.email.lower()]
-                if people:
-                    targets.append(_Target(f"{GROUP_PREFIX}{group}", people))
+                key = (group, leaver.recipient.lower())
+                if key not in groups:
+                    # The leaver is never reminded of their own HR/IT steps.
+                    others = [p for p in members.get(group, []) if p["email"].lower() != key[1]]
+                    groups[key] = _Target(f"{GROUP_PREFIX}{group}", others) if others else None
+                if groups[key] is not None:
+                    targets.append(groups[key])
         result[step.pk] = targets
     return result
 
@@ -147,32 +197,27 @@ def _next_reminder(step: Step, target: _Target, *, now: datetime.datetime, after
     business day while overdue (bounded), at the start of the working day. Keys hold the step, the
     reminder round, the due date, the label and the recipient, so a moved date never collides.
     """
-    days = engine.reminder_days(step.due_date, step.workflow.country)
-    if after is not None:
-        labels = [label for label, _ in days]
-        days = days[labels.index(after) + 1 :] if after in labels else []
-    for label, day in days:
-        at = target.moment(day)
-        if at < now:
-            continue
-        digest = hashlib.sha256(target.recipient.lower().encode()).hexdigest()[:16]
-        return ScheduledAction(
-            kind=ActionKind.REMINDER,
-            handler=REMINDER_HANDLER,
-            recipient=target.recipient,
-            due_at=at,
-            idempotency_key=(
-                f"{workflow_services.step_reminder_key_prefix(step)}r{step.reminder_round}:"
-                f"{step.due_date.isoformat()}:{label}:{digest}"
-            ),
-            group=workflow_services.step_reminder_group(step),
-            payload={"step": step.pk, "due_date": step.due_date.isoformat(), "label": label},
-        )
-    return None
+    first = target.first_reminder(step.due_date, step.workflow.country, now, after)
+    if first is None:
+        return None
+    label, at = first
+    due_date = step.due_date.isoformat()
+    return outbox.PlannedAction(
+        kind=ActionKind.REMINDER,
+        handler=REMINDER_HANDLER,
+        recipient=target.recipient,
+        due_at=at,
+        idempotency_key=(
+            f"{workflow_services.step_reminder_key_prefix(step)}r{step.reminder_round}:"
+            f"{due_date}:{label}:{target.digest}"
+        ),
+        group=workflow_services.step_reminder_group(step),
+        payload={"step": step.pk, "due_date": due_date, "label": label},
+    )
 
 
 @hooks.reminder_planner("departure")
-def plan_step_reminders(*, steps: list[Step]) -> list[ScheduledAction]:
+def plan_step_reminders(*, steps: list[Step]) -> list[outbox.PlannedAction]:
     """The next reminder of each step and assignee (one row each); the rest follow as they are sent."""
     now = timezone.now()
     targets = _targets(steps)

@@ -41,6 +41,8 @@ class ScheduledAction(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     recipient = models.CharField(max_length=500)
     due_at = models.DateTimeField()
+    # On PostgreSQL in byte order ("C", set by migration 0004, which SQLite has not): the unique
+    # index then serves key-prefix cancels (LIKE 'prefix%') too, so no second index is written.
     idempotency_key = models.CharField(max_length=200, unique=True)
     # Groups the actions of one thing (e.g. "departure:12", "interview:3") so they move or cancel together.
     group = models.CharField(max_length=100, blank=True)
@@ -65,8 +67,10 @@ class ScheduledAction(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [
-            models.Index(fields=["status", "due_at"], name="outbox_due_idx"),
-            models.Index(fields=["status", "claimed_at"], name="outbox_claim_idx"),
+            # The sweep's two claims, each over only the rows it can take: a sent or cancelled row
+            # leaves the first, and a row is only in the second while it is being sent.
+            models.Index(fields=["due_at"], name="outbox_due_pending_idx", condition=models.Q(status="pending")),
+            models.Index(fields=["claimed_at"], name="outbox_claim_sending_idx", condition=models.Q(status="sending")),
             # Cancelling by group is an equality match; a plain btree (no LIKE-pattern twin).
             models.Index(fields=["group"], name="outbox_group_idx"),
             # HR's outbox list, in the default order.
