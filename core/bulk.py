@@ -40,6 +40,32 @@ def bulk_insert(objs: Sequence[Model], *, returning: Sequence[str] = ()) -> list
     return _copy_insert(model, fields, (_row(obj, fields) for obj in objs), returning)
 
 
+def insert_new(objs: Sequence[Model]) -> None:
+    """Insert unsaved instances that nothing can conflict with, giving each its primary key.
+
+    On PostgreSQL the keys are taken from the table's sequence first, so the rows can be copied
+    with them (COPY returns nothing); elsewhere, and for few rows, bulk_create fills them in."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if not uses_copy(len(objs)):
+        model._default_manager.bulk_create(objs, batch_size=500)
+        return
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    fields = list(meta.concrete_fields)
+    _copy_insert(model, fields, (_row(obj, fields) for obj in objs), ())
+
+
 def insert_rows(
     model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence], *, returning: Sequence[str] = ()
 ) -> list[tuple]:

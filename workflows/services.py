@@ -202,7 +202,7 @@ def workflows_start_bulk(*, starts: list[WorkflowStart], actor=None) -> list[Wor
                     started_by=started_by,
                 )
             )
-        Workflow.objects.bulk_create(workflows)
+        bulk.insert_new(workflows)
         started = _insert_new_steps(workflows, starts, anchors_by_index)
         _plan_reminders(started)
     return workflows
@@ -308,10 +308,14 @@ def _step_from_definition(workflow: Workflow, definition: Mapping, position: int
 
 
 def _plan_reminders(steps: Iterable[Step]) -> int:
-    """Ask each subject's planner for the reminders of these steps and write them in one insert."""
+    """Ask each subject's planner for the reminders of these steps and write them in one insert.
+
+    Only a ready step is reminded of (nobody can act on one waiting for others), so only ready
+    steps get a reminder row: a step waiting for others gets its first one when it becomes ready,
+    the first of its plan still ahead then. A checklist starts with a row or two, not one per step."""
     by_type: dict[str, list[Step]] = defaultdict(list)
     for step in steps:
-        if step.remind and step.due_date is not None and step.is_open:
+        if step.remind and step.due_date is not None and step.state == StepState.READY:
             by_type[step.workflow.subject.split(":", 1)[0]].append(step)
     actions = []
     for type_steps in by_type.values():
@@ -399,7 +403,7 @@ def _advance(finished: Step) -> list[StepHistory]:
     states = {s.key: s.state for s in siblings}
     states[finished.key] = finished.state
     finished_day = timezone.localtime(finished.finished_at or timezone.now(), workflow.tzinfo).date()
-    history, dated = [], []
+    history, replanned = [], []
     for step in siblings:
         changed = []
         if step.anchor == Anchor.STEP and step.anchor_step == finished.key and step.due_date is None and step.is_open:
@@ -413,7 +417,6 @@ def _advance(finished: Step) -> list[StepHistory]:
             step.due_at = engine.due_at_for(step.due_date, step.due_time, workflow.time_zone)
             changed += ["due_date", "due_at"]
             history.append(_history(step, "schedule", step.state, None, f"due {step.due_date.isoformat()}"))
-            dated.append(step)
         if step.state == StepState.PENDING and engine.is_unblocked(step.depends_on, states):
             step.make_ready()
             changed.append("state")
@@ -421,7 +424,8 @@ def _advance(finished: Step) -> list[StepHistory]:
         if changed:
             step.workflow = workflow
             step.save(update_fields=changed)
-    _plan_reminders(dated)
+            replanned.append(step)  # newly dated or newly ready: its first reminder (if ready)
+    _plan_reminders(replanned)
     return history
 
 

@@ -9,10 +9,10 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import errors
+from core import bulk, errors
 from offboarding import access, transitions
 from offboarding.actions import answers, checklist, interviews
-from offboarding.models import Departure, DepartureHistory, DepartureState, Employee
+from offboarding.models import Departure, DepartureState, Employee
 from offboarding.notifications import departures as departure_notices
 from offboarding.notifications import outbound
 from offboarding.transitions import departure_lock, departure_transition, history_record, history_rows
@@ -106,9 +106,7 @@ def departures_start(*, departures: list[Departure], actor=None, note: str = "")
                 Departure.objects.bulk_create(departures, batch_size=BATCH_SIZE)
         except IntegrityError as e:  # the one-open-departure index, under a concurrent start
             raise exists from e
-        DepartureHistory.objects.bulk_create(
-            history_rows(departures=departures, transition="start", actor=actor, note=note), batch_size=BATCH_SIZE
-        )
+        bulk.bulk_insert(history_rows(departures=departures, transition="start", actor=actor, note=note))
         checklist.departure_checklist_start_bulk(departures=departures, actor=actor)
         departure_notices.approval_requests_schedule(departures=departures)
         outbound.departures_outbound_started_bulk(departures=departures)

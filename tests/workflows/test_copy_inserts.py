@@ -31,26 +31,34 @@ def _start(n, org):
 
 
 def test_a_started_departure_writes_at_most_twenty_outbox_rows(org, frozen):
-    _start(20, org)
+    departures = _start(20, org)
 
     assert ScheduledAction.objects.count() <= 20 * 20
-    # One reminder per reminded step: the rest are written as each one is sent.
+    # Steps waiting for the approval have no reminder row yet.
+    assert not ScheduledAction.objects.filter(handler="step_reminder").exists()
+
+    for departure in departures:
+        departure_actions.departure_approve(departure=departure, actor=org.hr)
+
+    # Then one reminder per ready, reminded step: the rest are written as each one is sent.
     per_step = ScheduledAction.objects.filter(handler="step_reminder").values_list("group", flat=True)
-    assert len(per_step) == len(set(per_step)) > 0
+    ready = Step.objects.filter(workflow__departure__in=departures, state="ready", remind=True)
+    assert len(per_step) == len(set(per_step)) == ready.count() > 0
 
 
-def test_on_postgresql_bulk_starts_copy_their_steps_and_reminders(org, frozen, postgres_required):
+def test_on_postgresql_bulk_starts_copy_their_steps_and_outbox_rows(org, frozen, postgres_required):
     with CaptureQueriesContext(connection) as captured:
-        departures = _start(20, org)
+        departures = _start(50, org)
 
     staged = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("CREATE TEMP TABLE")]
     assert any('"workflows_step"' in sql for sql in staged)
     assert any('"outbox_scheduledaction"' in sql for sql in staged)
     steps = Step.objects.filter(workflow__departure__in=departures)
-    assert steps.count() == 14 * 20
+    assert steps.count() == 14 * 50
     assert set(steps.values_list("due_date", flat=True)) >= {datetime.date(2026, 12, 18)}
-    reminder = ScheduledAction.objects.filter(handler="step_reminder").first()
-    assert Step.objects.filter(pk=reminder.payload["step"], workflow__subject__startswith="departure:").exists()
+    requests = ScheduledAction.objects.filter(handler="departure_approval_request", payload__round=0)
+    assert {r.payload["departure"] for r in requests} == {d.pk for d in departures}
+    assert {r.recipient for r in requests} == {org.manager_record.email}
 
 
 def test_on_postgresql_copied_outbox_rows_keep_their_idempotency_keys(db, postgres_required):

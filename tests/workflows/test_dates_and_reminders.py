@@ -96,6 +96,7 @@ def reminders(step):
 
 def test_only_the_next_reminder_is_written_for_a_step(org, start_departure, step_of):
     departure = start_departure()
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
 
     rows = list(reminders(step_of(departure, "equipment_return")))
 
@@ -129,6 +130,7 @@ def test_sending_a_reminder_writes_the_one_after_it(org, start_departure, step_o
 
 def test_reminders_start_inside_the_recipients_working_hours(org, start_departure, step_of):
     departure = start_departure()
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
 
     row = reminders(step_of(departure, "equipment_return")).order_by("due_at").first()
 
@@ -166,6 +168,7 @@ def test_the_approval_step_leaves_reminding_to_the_approval_request(org, start_d
 
 def test_moving_the_last_day_cancels_and_reschedules_reminders(org, start_departure, step_of):
     departure = start_departure()
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     step = step_of(departure, "access_revocation")
     before = set(reminders(step).values_list("id", flat=True))
 
@@ -179,8 +182,10 @@ def test_moving_the_last_day_cancels_and_reschedules_reminders(org, start_depart
 
 def test_moving_the_last_day_back_again_reschedules_without_key_collisions(org, start_departure, step_of):
     departure = start_departure()
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
     step = step_of(departure, "access_revocation")
     planned = reminders(step).count()
+    assert planned == 1
 
     _move(departure, org, D(2027, 1, 15))
     _move(departure, org, D(2026, 12, 18))
@@ -253,9 +258,37 @@ def test_hr_group_members_are_reminded_of_hr_steps(org, start_departure, step_of
     assert get_renderer(rows[0].handler)(rows[0]).to == ["hr@example.com"]
 
 
-def test_a_reminder_for_a_step_still_waiting_for_others_is_held_back(org, start_departure, step_of):
+def test_a_step_waiting_for_others_has_no_reminder_until_it_becomes_ready(org, start_departure, step_of):
     departure = start_departure()
-    row = reminders(step_of(departure, "equipment_return")).first()
+    step = step_of(departure, "equipment_return")
+
+    assert step.state == "pending"
+    assert not reminders(step).exists()
+
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
+
+    assert list(reminders(step).values_list("status", "payload__label")) == [("pending", "before")]
+
+
+def test_a_step_that_becomes_ready_late_gets_the_first_reminder_still_ahead(org, start_departure, step_of, frozen):
+    departure = start_departure()
+    # Past the "two business days before" reminder of the 18 December due date.
+    frozen.move_to(datetime.datetime(2026, 12, 17, 12, tzinfo=org.employee_record.tzinfo))
+
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
+
+    row = reminders(step_of(departure, "equipment_return")).get()
+    assert row.payload["label"] == "due"
+    assert row.due_at.astimezone(org.employee_record.tzinfo).date() == D(2026, 12, 18)
+
+
+def test_a_reminder_row_of_a_step_back_to_waiting_is_held_back(org, start_departure, step_of):
+    departure = start_departure()
+    departure_actions.departure_approve(departure=departure, actor=org.hr)
+    step = step_of(departure, "equipment_return")
+    row = reminders(step).get()
+    step.state = "pending"  # e.g. a row written before a step's dependencies changed
+    step.save(update_fields=["state"])
 
     assert get_renderer(row.handler)(row) is None
 
