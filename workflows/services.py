@@ -232,39 +232,34 @@ class StartedStep:
 
 
 def _insert_new_steps(workflows: list[Workflow], starts: list[WorkflowStart], anchors_by_index) -> list[StartedStep]:
-    """Write the steps of fresh workflows in one insert (COPY on PostgreSQL) and return them.
+    """Write the steps of fresh workflows in one insert (COPY on PostgreSQL); return the ones that
+    are ready to be reminded of (usually none: a checklist opens with its approval step).
 
     Workflows started from the same template version, dates, country and time zone get the same
     steps but for their workflow, so each distinct combination is computed once."""
-    fields = [f for f in Step._meta.concrete_fields if not f.primary_key]
-    attnames = [f.attname for f in fields]
-    at_workflow = attnames.index("workflow_id")
-    computed: dict[tuple, list[tuple[Step, list]]] = {}
-    rows: list[list] = []
-    owners: list[tuple[Workflow, Step]] = []
+    attnames = [f.attname for f in Step._meta.concrete_fields if not f.primary_key and f.attname != "workflow_id"]
+    attnames.insert(0, "workflow_id")
+    computed: dict[tuple, list[tuple[Step, tuple, bool]]] = {}
+    rows: list[tuple] = []
+    to_plan: list[tuple[int, Workflow, Step]] = []  # (row index, workflow, prototype)
     for workflow, start, anchors in zip(workflows, starts, anchors_by_index, strict=True):
         same = (start.template_version.pk, tuple(sorted(anchors.items())), workflow.country, workflow.time_zone)
         prototypes = computed.get(same)
         if prototypes is None:
-            prototypes = computed[same] = [
-                (step, bulk.plain_values(step, attnames))
-                for step in (
-                    _step_from_definition(workflow, definition, position, anchors)
-                    for position, definition in enumerate(start.template_version.steps)
-                )
-            ]
-        for step, values in prototypes:
-            row = list(values)
-            row[at_workflow] = workflow.pk
-            rows.append(row)
-            owners.append((workflow, step))
-    ids = {
-        (workflow_id, key): pk
-        for pk, workflow_id, key in bulk.insert_rows(Step, attnames, rows, returning=("id", "workflow_id", "key"))
-    }
+            prototypes = computed[same] = []
+            for position, definition in enumerate(start.template_version.steps):
+                step = _step_from_definition(workflow, definition, position, anchors)
+                remind = step.remind and step.due_date is not None and step.state == StepState.READY
+                prototypes.append((step, tuple(bulk.plain_values(step, attnames[1:])), remind))
+        for step, values, remind in prototypes:
+            if remind:
+                to_plan.append((len(rows), workflow, step))
+            rows.append((workflow.pk, *values))
+    # A fresh workflow's steps cannot conflict with anything: copied straight in, keys in row order.
+    ids = bulk.insert_new_rows(Step, attnames, rows)
     return [
         StartedStep(
-            pk=ids[(workflow.pk, step.key)],
+            pk=ids[index],
             workflow=workflow,
             key=step.key,
             assignee_role=step.assignee_role,
@@ -272,7 +267,7 @@ def _insert_new_steps(workflows: list[Workflow], starts: list[WorkflowStart], an
             remind=step.remind,
             state=step.state,
         )
-        for workflow, step in owners
+        for index, workflow, step in to_plan
     ]
 
 

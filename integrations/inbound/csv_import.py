@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from rest_framework import serializers
 
-from core import errors
+from core import bulk, errors
 from offboarding.actions import departures as departure_actions
 from offboarding.api.serializers import DepartureTermsSerializer, terms_problems
 from offboarding.models import OPEN_STATES, Departure, Employee
@@ -117,6 +117,16 @@ def departures_import_csv(
     )
 
 
+def _terms_checked(checker: DepartureTermsSerializer, given: tuple) -> tuple[dict, list[str]]:
+    """A row's validated terms, or its problems as report lines."""
+    kind, notice_date, last_working_day, reason = given
+    data = {"kind": kind, "notice_date": notice_date, "last_working_day": last_working_day, "reason": reason}
+    try:
+        return checker.run_validation(data), []
+    except serializers.ValidationError as exc:
+        return {}, terms_problems(exc.detail)
+
+
 def departures_import(
     *,
     rows: list[ImportRow],
@@ -135,6 +145,11 @@ def departures_import(
     validation, then each chunk once it is committed. Conflict (409) if a departure for one of these
     employees is started concurrently (that chunk is not written).
     """
+    with bulk.collection_paused():
+        return _departures_import(rows, actor=actor, note=note, chunk_size=chunk_size, on_progress=on_progress)
+
+
+def _departures_import(rows, *, actor, note, chunk_size, on_progress) -> ImportReport:
     report = ImportReport(rows=len(rows))
     ids = [row.employee_external_id.strip() for row in rows]
     counts = Counter(ids)
@@ -147,8 +162,10 @@ def departures_import(
             "employee_id", flat=True
         )
     )
-    # One serializer for every row: a new one per row would copy its fields each time.
+    # One serializer for every row (a new one per row would copy its fields each time), and each
+    # distinct set of terms checked once: a reorganisation's rows mostly share theirs.
     checker = DepartureTermsSerializer()
+    checked: dict[tuple, tuple[dict, list[str]]] = {}
     valid: list[Departure] = []
     for row, external_id in zip(rows, ids, strict=True):
         if row.problem:
@@ -160,14 +177,11 @@ def departures_import(
             problems.append("employee_external_id is empty")
         elif employee is None:
             problems.append(f"no employee with external id {external_id!r}")
-        terms = {}
-        try:
-            terms = checker.run_validation(
-                {"kind": row.kind, "notice_date": row.notice_date, "last_working_day": row.last_working_day,
-                 "reason": row.reason}
-            )  # fmt: skip
-        except serializers.ValidationError as exc:
-            problems += terms_problems(exc.detail)
+        given = (row.kind, row.notice_date, row.last_working_day, row.reason)
+        if given not in checked:
+            checked[given] = _terms_checked(checker, given)
+        terms, terms_errors = checked[given]
+        problems += terms_errors
         if external_id and counts[external_id] > 1:
             problems.append("the same employee appears on more than one row")
         if employee is not None and employee.pk in busy:

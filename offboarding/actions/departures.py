@@ -97,7 +97,7 @@ def departures_start(*, departures: list[Departure], actor=None, note: str = "")
         else "A departure for one of these employees was started meanwhile; nothing was started. Try again.",
         code=errors.ErrorCode.DEPARTURE_EXISTS,
     )
-    with transaction.atomic():
+    with bulk.collection_paused(), transaction.atomic():
         employee_ids = [d.employee_id for d in departures]
         if transitions.open_departures_exist(employee_ids):
             raise exists
@@ -106,7 +106,7 @@ def departures_start(*, departures: list[Departure], actor=None, note: str = "")
                 Departure.objects.bulk_create(departures, batch_size=BATCH_SIZE)
         except IntegrityError as e:  # the one-open-departure index, under a concurrent start
             raise exists from e
-        bulk.bulk_insert(history_rows(departures=departures, transition="start", actor=actor, note=note))
+        bulk.insert_new(history_rows(departures=departures, transition="start", actor=actor, note=note))
         checklist.departure_checklist_start_bulk(departures=departures, actor=actor)
         departure_notices.approval_requests_schedule(departures=departures)
         outbound.departures_outbound_started_bulk(departures=departures)

@@ -50,9 +50,11 @@ def test_on_postgresql_bulk_starts_copy_their_steps_and_outbox_rows(org, frozen,
     with CaptureQueriesContext(connection) as captured:
         departures = _start(50, org)
 
-    staged = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("CREATE TEMP TABLE")]
-    assert any('"workflows_step"' in sql for sql in staged)
-    assert any('"outbox_scheduledaction"' in sql for sql in staged)
+    sql = [q["sql"] for q in captured.captured_queries]
+    # Fresh steps are copied straight in with keys taken from the sequence; outbox rows go through
+    # a staging table so that their idempotency keys decide.
+    assert any(q.startswith("SELECT nextval") and "workflows_step" in q for q in sql)
+    assert any(q.startswith("CREATE TEMP TABLE") and '"outbox_scheduledaction"' in q for q in sql)
     steps = Step.objects.filter(workflow__departure__in=departures)
     assert steps.count() == 14 * 50
     assert set(steps.values_list("due_date", flat=True)) >= {datetime.date(2026, 12, 18)}
@@ -84,3 +86,21 @@ def test_on_postgresql_copied_outbox_rows_keep_their_idempotency_keys(db, postgr
     assert ScheduledAction.objects.filter(group="copy").count() == 450
     row = ScheduledAction.objects.get(idempotency_key="copy:7")
     assert (row.recipient, row.payload, row.status, row.due_at) == ("7@example.com", {"n": 7}, "pending", due)
+
+
+def test_on_postgresql_copied_steps_equal_steps_started_one_at_a_time(org, frozen, postgres_required):
+    (single,) = _start(1, org)  # below the COPY threshold: the ORM writes these
+    copied = _start(30, org)  # 420 steps: copied in binary with keys from the sequence
+    fields = [f.attname for f in Step._meta.concrete_fields if f.attname not in ("id", "workflow_id")]
+
+    def steps_of(departure):
+        return {s["key"]: s for s in Step.objects.filter(workflow__departure=departure).values(*fields)}
+
+    expected = steps_of(single)
+    assert expected["close_file"]["depends_on"] == ["access_revocation", "equipment_return", "final_pay"]
+    for departure in copied[:: len(copied) // 3]:
+        assert steps_of(departure) == expected
+    ids = list(Step.objects.filter(workflow__departure__in=copied).values_list("id", flat=True))
+    assert len(ids) == len(set(ids)) == 14 * 30
+    # The sequence moved past the copied keys: the next step written the ordinary way does not collide.
+    _start(1, org)
