@@ -26,14 +26,14 @@ def _fill(pending: int) -> None:
         cursor.execute(
             """
             INSERT INTO outbox_scheduledaction (kind, handler, channel, recipient, due_at, idempotency_key,
-                "group", payload, status, attempts, max_attempts, last_error, created_at, updated_at)
+                "group", payload, status, attempts, max_attempts, last_error, created_at, updated_at, history)
             SELECT 'reminder', 'step_reminder', 'email', 'group:it',
                 now() + (i %% 525600) * interval '1 minute' + interval '1 hour', 'bench:' || i,
-                'step:' || (i / 7), '{}'::jsonb, 'pending', 0, 6, '', now(), now()
+                'step:' || (i / 7), '{}'::jsonb, 'pending', 0, 6, '', now(), now(), '[]'::jsonb
             FROM generate_series(1, %s) AS i
             UNION ALL
             SELECT 'reminder', 'step_reminder', 'email', 'group:it', now() - i * interval '1 second',
-                'bench:due:' || i, 'due', '{}'::jsonb, 'pending', 0, 6, '', now(), now()
+                'bench:due:' || i, 'due', '{}'::jsonb, 'pending', 0, 6, '', now(), now(), '[]'::jsonb
             FROM generate_series(1, %s) AS i
             """,
             [pending, DUE],
