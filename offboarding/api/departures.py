@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
+from django.core.paginator import Paginator
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import ISO_8601, serializers, status
@@ -13,7 +14,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from core import errors, roles
-from core.api import BodySerializer
+from core.api import BodySerializer, Pagination
+from core.rows import values_rows
 from offboarding import access, selectors, steps, transitions
 from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
@@ -243,10 +245,22 @@ class TransitionInputSerializer(BodySerializer):
     )
 
 
+class _RowsPaginator(Paginator):
+    """Pages of values_list() rows, read by core.rows.values_rows."""
+
+    def _get_page(self, object_list, number, paginator):
+        return super()._get_page(values_rows(object_list), number, paginator)
+
+
+class _RowsPagination(Pagination):
+    django_paginator_class = _RowsPaginator
+
+
 class DepartureListApi(GenericAPIView):
     """List the departures in your scope, or (HR) start a new one."""
 
     serializer_class = DepartureListSerializer
+    pagination_class = _RowsPagination
     filterset_class = DepartureFilter
 
     def get_queryset(self):
