@@ -35,7 +35,9 @@ class JSONRenderer(renderers.JSONRenderer):
     The same document: keys in order, no spaces, UTF-8, U+2028 and U+2029 escaped, and every value
     orjson does not write the same way itself (dates and times, decimals, lazy translations) spelled
     by DRF's encoder. What orjson refuses (an integer beyond 64 bits, a key that is not a string, an
-    object DRF's encoder refuses too) and indented output are left to DRF's renderer."""
+    object DRF's encoder refuses too) and indented output are left to DRF's renderer. Only the spelling of
+    floats in exponent form differs (1e-7 for 1e-07), the same numbers; and a NaN, which DRF refuses
+    (a 500), would be written null: the API computes none."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None or self.ensure_ascii or not self.compact:

@@ -73,6 +73,12 @@ class Employee(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            # The people register's order (offboarding.selectors.employee_list).
+            models.Index(fields=["name", "id"], name="employee_list_idx"),
+            # The departures list's department filter starts from the department's people.
+            models.Index(fields=["department"], name="employee_department_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(manager=models.F("id")), name="employee_not_own_manager"),
         ]
