@@ -8,6 +8,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -172,9 +173,13 @@ class DepartureTally(models.Model):
     def __str__(self) -> str:
         return f"{self.change:+d} departures"
 
+    TOTAL_SQL = "SELECT COALESCE(SUM(change), 0)::bigint FROM offboarding_departuretally"
+
     @classmethod
     def total(cls, using: str) -> int:
-        return cls.objects.using(using).aggregate(total=models.Sum("change"))["total"] or 0
+        with connections[using].cursor() as cursor:
+            cursor.execute(cls.TOTAL_SQL)
+            return cursor.fetchone()[0]
 
 
 def _counts_every_row(query) -> bool:
@@ -192,12 +197,22 @@ def _counts_every_row(query) -> bool:
 
 
 class DepartureQuerySet(models.QuerySet):
+    def is_tallied(self) -> bool:
+        """Whether this queryset holds every departure, so that the tally counts it (PostgreSQL)."""
+        return connections[self.db].vendor == "postgresql" and _counts_every_row(self.query)
+
     def count(self) -> int:
         # HR's unfiltered list counts every departure on each page: at 100,000 that COUNT(*) would
         # cost more than the rest of the request, so the database's own tally answers it instead.
-        if self._result_cache is None and connections[self.db].vendor == "postgresql" and _counts_every_row(self.query):
+        if self._result_cache is None and self.is_tallied():
             return DepartureTally.total(using=self.db)
         return super().count()
+
+    def with_total(self) -> DepartureQuerySet:
+        """A tallied queryset with the tally's total as the last column of every row (one query for
+        a page and the number of pages)."""
+        assert self.is_tallied()
+        return self.annotate(total=RawSQL(DepartureTally.TOTAL_SQL, ()))
 
 
 class Departure(models.Model):

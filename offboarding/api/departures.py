@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import django_filters
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import ISO_8601, serializers, status
@@ -246,7 +246,21 @@ class TransitionInputSerializer(BodySerializer):
 
 
 class _RowsPaginator(Paginator):
-    """Pages of values_list() rows, read by core.rows.values_rows."""
+    """Pages of values_list() rows, read by core.rows.values_rows. A page of every departure reads
+    the tally's total with its rows, in one query and one snapshot, before the page number is checked
+    against it (an empty page counts on its own, as Django's paginator does)."""
+
+    def page(self, number):
+        try:
+            first = (int(number) - 1) * self.per_page
+        except (TypeError, ValueError):
+            first = -1
+        if first < 0 or self.orphans or not self.object_list.is_tallied():
+            return super().page(number)
+        rows = values_rows(self.object_list.with_total()[first : first + self.per_page])
+        if rows:
+            self.__dict__["count"] = rows[0][-1]  # the cached_property Paginator.count
+        return Page([row[:-1] for row in rows], self.validate_number(number), self)
 
     def _get_page(self, object_list, number, paginator):
         return super()._get_page(values_rows(object_list), number, paginator)
