@@ -125,10 +125,20 @@ def _moment_format():
     def moment(value):
         if value is None:
             return None
+        if value.tzinfo is None:  # never read so from the database (USE_TZ): DRF's way, whatever it is
+            return field.to_representation(value)
         text = value.astimezone(zone).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-    return moment
+    def utc_moment(value):
+        # In UTC every moment ends "+00:00": no need to look up or search for it.
+        if value is None or value.tzinfo is None:
+            return moment(value)
+        if value.tzinfo is not datetime.UTC:
+            value = value.astimezone(datetime.UTC)
+        return value.isoformat()[:-6] + "Z"
+
+    return utc_moment if zone is datetime.UTC or getattr(zone, "key", None) in ("UTC", "Etc/UTC") else moment
 
 
 def departure_rows(rows: list[tuple], *, user, using: str = "default") -> list[dict]:

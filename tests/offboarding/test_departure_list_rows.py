@@ -80,6 +80,18 @@ def test_every_row_of_a_mixed_page_says_what_the_departure_page_says(org, api, m
         }
 
 
+def test_rows_give_moments_in_the_current_time_zone_as_the_departure_page_does(org, api, mixed_page, settings):
+    settings.TIME_ZONE = "Europe/Stockholm"
+    client = api(User.objects.get(pk=org.hr.pk))
+
+    rows = client.get(URL, {"page_size": 100}).json()["results"]
+    details = [client.get(f"{URL}{row['id']}/").json() for row in rows]
+
+    assert [{k: v for k, v in detail.items() if k not in DETAIL_ONLY} for detail in details] == rows
+    assert rows[0]["created_at"].endswith("+01:00")
+    assert any(row["completed_at"] for row in rows)
+
+
 def test_the_list_reads_a_fixed_number_of_queries_whatever_the_states_on_the_page(org, api, start_departure):
     def queries() -> int:
         client = api(User.objects.get(pk=org.hr.pk))  # a fresh user: no per-request caches
