@@ -87,6 +87,20 @@ def managed_employee_ids(user) -> frozenset[int]:
     return result
 
 
+def standing(user):
+    """How the user stands to a departure's leaver, as a function of the leaver's employee id:
+    (is the leaver, is above them in the reporting line).
+
+    With the user's own roles, all that the transition permissions below read of a departure besides
+    its state: a list page asks them once per (state, standing) (transitions.available_transitions_on_page).
+    A permission that reads anything else of the departure must be added to this answer."""
+    me = employee_of(user)
+    if me is None:
+        return lambda employee_id: (False, False)
+    managed = managed_employee_ids(user)
+    return lambda employee_id: (me.pk == employee_id, me.pk != employee_id and employee_id in managed)
+
+
 def role_names(user) -> list[str]:
     """The caller's roles as /me/ lists them: groups, then manager and employee when they apply."""
     result = [name for name in ALL_GROUPS if name in group_names(user)]

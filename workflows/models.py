@@ -119,6 +119,12 @@ class Workflow(models.Model):
         """Required steps not yet finished (done, skipped or approved); a rejected approval is open."""
         return self.steps.filter(required=True).exclude(state__in=FINISHED_STATES)
 
+    @classmethod
+    def with_open_required_steps(cls, ids) -> frozenset[int]:
+        """Which of these workflows have open required steps (open_required_steps of each, in one query)."""
+        steps = Step.objects.filter(workflow_id__in=ids, required=True).exclude(state__in=FINISHED_STATES)
+        return frozenset(steps.values_list("workflow_id", flat=True).distinct())
+
 
 class StepState(models.TextChoices):
     PENDING = "pending", _("Waiting for other steps")

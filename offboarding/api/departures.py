@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
+from django.core.paginator import Page, Paginator
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import ISO_8601, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from core import errors, roles
-from core.api import BodySerializer
+from core.api import BodySerializer, Pagination
+from core.rows import values_rows
 from offboarding import access, selectors, steps, transitions
 from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
@@ -66,48 +71,123 @@ class DepartureOutputSerializer(serializers.ModelSerializer):
 def hr_only_fields_dropped(data: dict, departure, user) -> dict:
     """Rehire eligibility is HR's judgement; the reason per person is what the k-anonymous report exists
     to hide. Neither is shown to managers, other assignees or the leaver (every departure shape)."""
-    if not roles.is_hr_user(user) or access.is_subject(departure, user):
+    if _hides_hr_only_fields(user, is_subject=access.is_subject(departure, user)):
         data.pop("rehire_eligible", None)
         data.pop("reason", None)
     return data
 
 
-# DRF's own formatting for the hand-built rows (outside a serializer class, which would take them as fields).
-_DATE = serializers.DateField()
-_DATETIME = serializers.DateTimeField()
+def _hides_hr_only_fields(user, *, is_subject: bool) -> bool:
+    return not roles.is_hr_user(user) or is_subject
 
 
 class DepartureListSerializer(DepartureOutputSerializer):
-    """The list's rows: the same fields and values as DepartureOutputSerializer, built directly.
+    """The list's rows: the same fields and values as DepartureOutputSerializer (checked equal in the tests).
 
-    A page holds up to 200 rows; walking DRF's fields for each costs more than the query, so the
-    row is assembled here with DRF's own date and time formatting (checked equal in the tests)."""
+    Describes the rows for the schema; DepartureListApi builds them from the page's columns
+    (departure_rows), since walking DRF's fields for up to 200 rows costs more than the query."""
 
-    def to_representation(self, instance):
-        user = self.context["request"].user
-        employee = instance.employee
-        moment = _DATETIME.to_representation
+
+# The columns a list row is built from, in departure_rows' order; the first six are what
+# transitions.available_transitions_on_page reads (its PAGE_FIELDS and the leaver's time zone).
+ROW_COLUMNS = (
+    *transitions.PAGE_FIELDS,
+    "employee__time_zone",
+    "employee__external_id",
+    "employee__name",
+    "employee__department",
+    "kind",
+    "notice_date",
+    "reason",
+    "rehire_eligible",
+    "interview_outcome",
+    "created_at",
+    "updated_at",
+    "completed_at",
+)
+
+
+def _date_format():
+    """DRF's DateField.to_representation, without its per-value checks when the format is ISO 8601."""
+    if api_settings.DATE_FORMAT is None or api_settings.DATE_FORMAT.lower() != ISO_8601:
+        return serializers.DateField().to_representation
+    return datetime.date.isoformat
+
+
+def _moment_format():
+    """DRF's DateTimeField.to_representation (ISO 8601 in the current time zone, UTC as "Z"), the time
+    zone looked up once per page instead of for every value."""
+    field = serializers.DateTimeField()
+    zone = field.default_timezone()
+    if api_settings.DATETIME_FORMAT is None or api_settings.DATETIME_FORMAT.lower() != ISO_8601 or zone is None:
+        return field.to_representation
+
+    def moment(value):
+        if value is None:
+            return None
+        if value.tzinfo is None:  # never read so from the database (USE_TZ): DRF's way, whatever it is
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    def utc_moment(value):
+        # In UTC every moment ends "+00:00": no need to look up or search for it.
+        if value is None or value.tzinfo is None:
+            return moment(value)
+        if value.tzinfo is not datetime.UTC:
+            value = value.astimezone(datetime.UTC)
+        return value.isoformat()[:-6] + "Z"
+
+    return utc_moment if zone is datetime.UTC or getattr(zone, "key", None) in ("UTC", "Etc/UTC") else moment
+
+
+def departure_rows(rows: list[tuple], *, user, using: str = "default") -> list[dict]:
+    """The list's rows from the ROW_COLUMNS of a page, equal to DepartureOutputSerializer's for this user."""
+    date, moment = _date_format(), _moment_format()
+    me = roles.employee_of(user)
+    my_id = me.pk if me is not None else None
+    hidden = {subject: _hides_hr_only_fields(user, is_subject=subject) for subject in (False, True)}
+    available = transitions.available_transitions_on_page(rows=rows, user=user, using=using)
+    result = []
+    for row, names in zip(rows, available, strict=True):
+        (
+            pk,
+            employee_id,
+            last_working_day,
+            state,
+            _workflow,
+            _time_zone,
+            external_id,
+            name,
+            department,
+            kind,
+            notice_date,
+            reason,
+            rehire_eligible,
+            interview_outcome,
+            created_at,
+            updated_at,
+            completed_at,
+        ) = row
         data = {
-            "id": instance.pk,
-            "employee": {
-                "id": employee.pk,
-                "external_id": employee.external_id,
-                "name": employee.name,
-                "department": employee.department,
-            },
-            "kind": instance.kind,
-            "notice_date": _DATE.to_representation(instance.notice_date),
-            "last_working_day": _DATE.to_representation(instance.last_working_day),
-            "reason": instance.reason,
-            "rehire_eligible": instance.rehire_eligible,
-            "state": instance.state,
-            "interview_outcome": instance.interview_outcome,
-            "available_transitions": transitions.available_transitions(departure=instance, user=user),
-            "created_at": moment(instance.created_at),
-            "updated_at": moment(instance.updated_at),
-            "completed_at": moment(instance.completed_at) if instance.completed_at is not None else None,
+            "id": pk,
+            "employee": {"id": employee_id, "external_id": external_id, "name": name, "department": department},
+            "kind": kind,
+            "notice_date": date(notice_date),
+            "last_working_day": date(last_working_day),
+            "reason": reason,
+            "rehire_eligible": rehire_eligible,
+            "state": state,
+            "interview_outcome": interview_outcome,
+            "available_transitions": names,
+            "created_at": moment(created_at),
+            "updated_at": moment(updated_at),
+            "completed_at": moment(completed_at),
         }
-        return hr_only_fields_dropped(data, instance, user)
+        if hidden[employee_id == my_id]:
+            del data["rehire_eligible"], data["reason"]
+        result.append(data)
+    return result
 
 
 class HistorySerializer(serializers.Serializer):
@@ -175,20 +255,53 @@ class TransitionInputSerializer(BodySerializer):
     )
 
 
+class _RowsPaginator(Paginator):
+    """Pages of values_list() rows, read by core.rows.values_rows. A page of every departure reads
+    the tally's total with its rows, in one query and one snapshot, before the page number is checked
+    against it (an empty page counts on its own, as Django's paginator does)."""
+
+    def page(self, number):
+        try:
+            first = (int(number) - 1) * self.per_page
+        except (TypeError, ValueError):
+            first = -1
+        if first < 0 or self.orphans or not self.object_list.is_tallied():
+            return super().page(number)
+        rows = values_rows(self.object_list.with_total()[first : first + self.per_page])
+        if rows:
+            self.__dict__["count"] = rows[0][-1]  # the cached_property Paginator.count
+        return Page([row[:-1] for row in rows], self.validate_number(number), self)
+
+    def _get_page(self, object_list, number, paginator):
+        return super()._get_page(values_rows(object_list), number, paginator)
+
+
+class _RowsPagination(Pagination):
+    django_paginator_class = _RowsPaginator
+
+
 class DepartureListApi(GenericAPIView):
     """List the departures in your scope, or (HR) start a new one."""
 
     serializer_class = DepartureListSerializer
+    pagination_class = _RowsPagination
     filterset_class = DepartureFilter
 
     def get_queryset(self):
         return selectors.departure_list(user=self.request.user)
 
+    def filter_queryset(self, queryset):
+        # Asked for no filter, DepartureFilter (each of its filters read from the parameter of its
+        # name) would return the queryset as it is, after building its form: skip that.
+        if not self.request.query_params.keys() & DepartureFilter.base_filters.keys():
+            return queryset
+        return super().filter_queryset(queryset)
+
     @extend_schema(operation_id="departures_list", responses=DepartureOutputSerializer(many=True))
     def get(self, request):
         qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(qs.values_list(*ROW_COLUMNS))
+        return self.get_paginated_response(departure_rows(page, user=request.user, using=qs.db))
 
     @extend_schema(request=DepartureInputSerializer, responses={201: DepartureDetailSerializer})
     def post(self, request):

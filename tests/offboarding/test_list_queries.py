@@ -21,8 +21,9 @@ def test_hr_pages_through_departures_in_a_fixed_number_of_queries(org, api, star
     client = api(User.objects.get(pk=org.hr.pk))
     client.get("/api/v1/me/")  # the session user's groups, as any earlier request would have read them
 
-    # The count and the page: available transitions and field filtering read nothing more per row.
-    with django_assert_num_queries(2):
+    # The page with HR's total (PostgreSQL's tally; elsewhere a count): available transitions and
+    # field filtering read nothing more.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         response = client.get("/api/v1/departures/", {"page_size": 100})
 
     assert response.status_code == 200
