@@ -25,6 +25,31 @@ def values_rows(queryset: QuerySet) -> list[tuple]:
         return []
     if compiler.get_converters([column for column, _sql, _alias in compiler.select]):
         return list(queryset)
+    return _fetch(connection, sql, params)
+
+
+def compiled_rows_sql(queryset: QuerySet) -> str | None:
+    """The SQL of an unsliced values_list() queryset with " LIMIT %s OFFSET %s" appended, for
+    sql_rows; None where values_rows would not read it itself (or it takes parameters)."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql" or not settings.USE_TZ or connection.Database.__name__ != "psycopg":
+        return None
+    compiler = queryset.query.get_compiler(queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return None
+    if params or compiler.get_converters([column for column, _sql, _alias in compiler.select]):
+        return None
+    return f"{sql} LIMIT %s OFFSET %s"
+
+
+def sql_rows(sql: str, *, limit: int, offset: int, using: str) -> list[tuple]:
+    """The rows of compiled_rows_sql's SQL for one page."""
+    return _fetch(connections[using], sql, [limit, offset])
+
+
+def _fetch(connection, sql: str, params) -> list[tuple]:
     from psycopg.types.datetime import TimestamptzLoader
 
     with connection.cursor() as cursor:

@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 
 from core import errors, roles
 from core.api import BodySerializer, Pagination
-from core.rows import values_rows
+from core.rows import compiled_rows_sql, sql_rows, values_rows
 from offboarding import access, selectors, steps, transitions
 from offboarding.actions import departures as departure_actions
 from offboarding.api.permissions import IsHR
@@ -255,6 +255,22 @@ class TransitionInputSerializer(BodySerializer):
     )
 
 
+_EVERY_DEPARTURE_PAGE_SQL: dict[tuple, str | None] = {}
+
+
+def _every_departure_page_sql(queryset) -> str | None:
+    """The SQL of a page of every departure with the tally's total, compiled once per process.
+
+    Such a queryset filters nothing (is_tallied), so its SQL is the same text for every request
+    with the same columns and order, but for LIMIT and OFFSET, which are parameters here: building
+    and compiling it each time cost a tenth of the request."""
+    query = queryset.query
+    key = (queryset.db, query.values_select, query.order_by, repr(query.select_related), query.default_ordering)
+    if key not in _EVERY_DEPARTURE_PAGE_SQL:
+        _EVERY_DEPARTURE_PAGE_SQL[key] = compiled_rows_sql(queryset.with_total())
+    return _EVERY_DEPARTURE_PAGE_SQL[key]
+
+
 class _RowsPaginator(Paginator):
     """Pages of values_list() rows, read by core.rows.values_rows. A page of every departure reads
     the tally's total with its rows, in one query and one snapshot, before the page number is checked
@@ -267,7 +283,11 @@ class _RowsPaginator(Paginator):
             first = -1
         if first < 0 or self.orphans or not self.object_list.is_tallied():
             return super().page(number)
-        rows = values_rows(self.object_list.with_total()[first : first + self.per_page])
+        sql = _every_departure_page_sql(self.object_list)
+        if sql is None:
+            rows = values_rows(self.object_list.with_total()[first : first + self.per_page])
+        else:
+            rows = sql_rows(sql, limit=self.per_page, offset=first, using=self.object_list.db)
         if rows:
             self.__dict__["count"] = rows[0][-1]  # the cached_property Paginator.count
         return Page([row[:-1] for row in rows], self.validate_number(number), self)

@@ -134,6 +134,11 @@ def test_pages_count_and_link_as_before(org, api, start_departure):
     assert first["next"] == "http://testserver/api/v1/departures/?page=2&page_size=2"
     assert [row["id"] for row in first["results"]] == ids[::-1][:2]
     assert [row["id"] for row in last["results"]] == ids[:1] and last["next"] is None
+    # Every page of every departure reads the same SQL (compiled once) with its own limit and offset.
+    second = api(org.hr).get(URL, {"page_size": 2, "page": 2}).json()
+    wider = api(org.hr).get(URL, {"page_size": 3, "page": 2}).json()
+    assert [row["id"] for row in second["results"]] == ids[::-1][2:4]
+    assert [row["id"] for row in wider["results"]] == ids[::-1][3:5] and wider["count"] == 5
     assert api(org.hr).get(URL, {"page_size": 2, "page": 4}).status_code == 404
     assert api(org.hr).get(URL, {"page_size": 2, "page": 0}).status_code == 404
     assert api(org.hr).get(URL, {"page_size": 2, "page": "two"}).status_code == 404
