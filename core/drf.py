@@ -25,6 +25,9 @@ class JSONParser(parsers.JSONParser):
 _drf_default = encoders.JSONEncoder().default
 # Dates, times and dataclasses are written by DRF's encoder (or refused as DRF refuses them), not orjson.
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# For a response whose data holds dates and UTC moments as objects (Response.native_moments): orjson
+# writes them as DRF's encoder would (ISO 8601, a zero offset as "Z"), without a call back per value.
+_NATIVE_MOMENTS_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_PASSTHROUGH_DATACLASS
 _LINE_SEPARATORS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
 
@@ -37,15 +40,20 @@ class JSONRenderer(renderers.JSONRenderer):
     by DRF's encoder. What orjson refuses (an integer beyond 64 bits, a key that is not a string, an
     object DRF's encoder refuses too) and indented output are left to DRF's renderer. Only the spelling of
     floats in exponent form differs (1e-7 for 1e-07), the same numbers; and a NaN, which DRF refuses
-    (a 500), would be written null: the API computes none."""
+    (a 500), would be written null: the API computes none.
+
+    A view whose data holds only dates and aware moments in UTC as objects (the departures list) sets
+    `native_moments` on its Response: orjson then writes those itself, in the same spelling."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None or self.ensure_ascii or not self.compact:
             return super().render(data, accepted_media_type, renderer_context)
         if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
+        response = (renderer_context or {}).get("response")
+        options = _NATIVE_MOMENTS_OPTIONS if getattr(response, "native_moments", False) else _ORJSON_OPTIONS
         try:
-            rendered = orjson.dumps(data, default=_drf_default, option=_ORJSON_OPTIONS)
+            rendered = orjson.dumps(data, default=_drf_default, option=options)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
         for raw, escaped in _LINE_SEPARATORS:

@@ -138,12 +138,38 @@ def _moment_format():
             value = value.astimezone(datetime.UTC)
         return value.isoformat()[:-6] + "Z"
 
-    return utc_moment if zone is datetime.UTC or getattr(zone, "key", None) in ("UTC", "Etc/UTC") else moment
+    return utc_moment if _is_utc(zone) else moment
 
 
-def departure_rows(rows: list[tuple], *, user, using: str = "default") -> list[dict]:
-    """The list's rows from the ROW_COLUMNS of a page, equal to DepartureOutputSerializer's for this user."""
-    date, moment = _date_format(), _moment_format()
+def _is_utc(zone) -> bool:
+    return zone is datetime.UTC or getattr(zone, "key", None) in ("UTC", "Etc/UTC")
+
+
+def _native_moments() -> bool:
+    """Whether dates and moments may stay objects for the renderer to write (core.drf.JSONRenderer,
+    native_moments): when DRF would write them in ISO 8601 and the current time zone is UTC."""
+    iso = all(f is not None and f.lower() == ISO_8601 for f in (api_settings.DATE_FORMAT, api_settings.DATETIME_FORMAT))
+    return iso and _is_utc(serializers.DateTimeField().default_timezone())
+
+
+def _as_is(value):
+    return value
+
+
+def _utc_object(value):
+    # An aware moment in UTC, left for the renderer; read from PostgreSQL it already is one.
+    if value is None or value.tzinfo is datetime.UTC:
+        return value
+    if value.tzinfo is None:  # never read so from the database (USE_TZ): DRF's way, whatever it is
+        return serializers.DateTimeField().to_representation(value)
+    return value.astimezone(datetime.UTC)
+
+
+def departure_rows(rows: list[tuple], *, user, using: str = "default", native: bool = False) -> list[dict]:
+    """The list's rows from the ROW_COLUMNS of a page, equal to DepartureOutputSerializer's for this user.
+
+    With `native` (see _native_moments) dates and moments stay objects for the JSON renderer."""
+    date, moment = (_as_is, _utc_object) if native else (_date_format(), _moment_format())
     me = roles.employee_of(user)
     my_id = me.pk if me is not None else None
     hidden = {subject: _hides_hr_only_fields(user, is_subject=subject) for subject in (False, True)}
@@ -321,7 +347,10 @@ class DepartureListApi(GenericAPIView):
     def get(self, request):
         qs = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(qs.values_list(*ROW_COLUMNS))
-        return self.get_paginated_response(departure_rows(page, user=request.user, using=qs.db))
+        native = _native_moments()
+        response = self.get_paginated_response(departure_rows(page, user=request.user, using=qs.db, native=native))
+        response.native_moments = native
+        return response
 
     @extend_schema(request=DepartureInputSerializer, responses={201: DepartureDetailSerializer})
     def post(self, request):

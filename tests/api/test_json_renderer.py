@@ -62,3 +62,23 @@ def test_the_api_answers_with_this_renderer(org, api):
     assert response["Content-Type"] == "application/json"
     assert isinstance(response.accepted_renderer, JSONRenderer)
     assert response.content == DRFJSONRenderer().render(response.data)
+
+
+def test_a_response_with_native_moments_is_written_as_drf_writes_them():
+    class Response:
+        native_moments = True
+
+    rows = [
+        {
+            "moment": datetime.datetime(2026, 12, 1, 10, 30, 5, 123456, tzinfo=datetime.UTC),
+            "whole_second": datetime.datetime(2026, 12, 1, 10, 30, 5, tzinfo=datetime.UTC),
+            "small_fraction": datetime.datetime(2026, 12, 1, 10, 30, 5, 1200, tzinfo=datetime.UTC),
+            "date": datetime.date(2026, 12, 18),
+            "none": None,
+        }
+    ]
+
+    native = JSONRenderer().render(rows, renderer_context={"response": Response()})
+
+    assert native == DRFJSONRenderer().render(rows)
+    assert b'"whole_second":"2026-12-01T10:30:05Z"' in native
