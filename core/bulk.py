@@ -106,7 +106,8 @@ def _copy_new(model, fields, rows: list[Sequence]) -> list[int]:
             [meta.db_table, meta.pk.column, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        with _binary_copy(cursor, meta.db_table, columns) as copy:
+        # A violated constraint (one open departure per employee) raises Django's IntegrityError.
+        with connection.wrap_database_errors, _binary_copy(cursor, meta.db_table, columns) as copy:
             for pk, row in zip(ids, rows, strict=True):
                 copy.write_row((pk, *row))
     return ids
@@ -164,7 +165,7 @@ def _copy_insert(model, fields, rows: Iterable[Sequence], returning: Sequence[st
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Same column types as the table, none of its constraints or defaults: COPY only has to parse.
         cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
-        with _binary_copy(cursor, staging, columns) as copy:
+        with connection.wrap_database_errors, _binary_copy(cursor, staging, columns) as copy:
             for row in rows:
                 copy.write_row(row)
         insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT DO NOTHING"

@@ -17,9 +17,6 @@ from offboarding.notifications import departures as departure_notices
 from offboarding.notifications import outbound
 from offboarding.transitions import departure_lock, departure_transition, history_record, history_rows
 
-BATCH_SIZE = 500
-
-
 # Dates outside this range are typing errors (0001-01-01, 9999-12-31), not departures.
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 MAX_YEARS_AHEAD = 5
@@ -103,7 +100,7 @@ def departures_start(*, departures: list[Departure], actor=None, note: str = "")
             raise exists
         try:
             with transaction.atomic():
-                Departure.objects.bulk_create(departures, batch_size=BATCH_SIZE)
+                bulk.insert_new(departures)
         except IntegrityError as e:  # the one-open-departure index, under a concurrent start
             raise exists from e
         bulk.insert_new(history_rows(departures=departures, transition="start", actor=actor, note=note))

@@ -104,3 +104,32 @@ def test_on_postgresql_copied_steps_equal_steps_started_one_at_a_time(org, froze
     assert len(ids) == len(set(ids)) == 14 * 30
     # The sequence moved past the copied keys: the next step written the ordinary way does not collide.
     _start(1, org)
+
+
+def test_on_postgresql_a_copied_bulk_start_losing_a_race_is_a_conflict_writing_nothing(
+    org, frozen, postgres_required, monkeypatch
+):
+    from core import errors
+    from offboarding import transitions
+
+    people = [EmployeeFactory(manager=org.manager_record) for _ in range(210)]
+    departure_actions.departures_start(
+        departures=[
+            Departure(employee=people[7], kind="resignation", notice_date=datetime.date(2026, 11, 2),
+                      last_working_day=datetime.date(2026, 12, 18))
+        ]
+    )  # fmt: skip
+    # As if that departure was started between the check and the copy (a concurrent start).
+    monkeypatch.setattr(transitions, "open_departures_exist", lambda employee_ids: False)
+
+    with pytest.raises(errors.Conflict):
+        departure_actions.departures_start(
+            departures=[
+                Departure(employee=e, kind="resignation", notice_date=datetime.date(2026, 11, 2),
+                          last_working_day=datetime.date(2026, 12, 18))
+                for e in people
+            ]
+        )  # fmt: skip
+
+    assert Departure.objects.count() == 1
+    assert Step.objects.count() == 14
