@@ -16,10 +16,13 @@ app.autodiscover_tasks(["integrations.inbound"])
 
 @task_prerun.connect
 @task_postrun.connect
-def _close_old_connections(**_kwargs) -> None:
+def _close_old_connections(task=None, **_kwargs) -> None:
     # Around each task as Django does around each request: a connection past CONN_MAX_AGE or left
     # broken by an error is closed, a healthy one is kept (CELERY_DB_REUSE_MAX stops Celery's own
-    # fixup from closing every connection after every task).
+    # fixup from closing every connection after every task). A task run eagerly, inside its
+    # caller's transaction, leaves the connection to the caller, as the fixup does.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()
