@@ -72,7 +72,8 @@ def _run_task_signals(task) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_keeps_its_database_connection_between_tasks_until_conn_max_age():
+@pytest.mark.postgres
+def test_a_worker_keeps_its_database_connection_between_tasks_until_conn_max_age(postgres_required):
     from workflows.outbox import tasks
 
     connection.ensure_connection()
