@@ -74,6 +74,8 @@ def test_task_queued_twice_sends_once(worker, departure, org):
 
     queue.enqueue_quietly(action.pk)
     queue.enqueue_quietly(action.pk)
+    # Approving before the worker has taken the request would cancel it (a race, not the point here).
+    wait_until(lambda: ScheduledAction.objects.filter(pk=action.pk, status=ActionStatus.SENT).exists())
     # A later message through the same single worker: once it arrives, both copies were handled.
     departure_actions.departure_approve(departure=departure, actor=org.manager)
     thanks = ScheduledAction.objects.get(kind=ActionKind.THANK_YOU, group=f"departure:{departure.pk}")
