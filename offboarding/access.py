@@ -37,6 +37,8 @@ def is_manager_of(employee: Employee, user) -> bool:
     me = employee_of(user)
     if me is None or me.pk == employee.pk:
         return False
+    if "manager_id" not in employee.get_deferred_fields() and employee.manager_id == me.pk:
+        return True  # the direct manager, known from the row already read: no walk needed
     cached = getattr(user, "_offboarding_managed", None)
     if cached is not None:
         return employee.pk in cached

@@ -309,7 +309,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# One delivery is one message: well under a minute, even over a slow SMTP connection. The outbox's
+# Celery's Django fixup closes the database connections around every task unless this is set,
+# which opens a new PostgreSQL session (a server process) per delivery. Connections live by
+# CONN_MAX_AGE instead, checked around each task like around a request (config.celery).
+CELERY_DB_REUSE_MAX = 1_000_000
+# One delivery is one message, or a batch that starts no new message after half the soft limit:
+# well under a minute, even over a slow SMTP connection. The outbox's
 # claim lease is this hard limit plus a margin, so a dead worker's rows come back within 1–2 minutes.
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60)
 # The soft limit leaves the task time to record a timed-out attempt before the hard kill.

@@ -290,19 +290,28 @@ def _schedule_thank_you(departure: Departure, *, version: int) -> None:
 # --- renderers (run by the outbox worker at delivery time)
 
 
-def _load(action) -> Departure | None:
-    return (
-        Departure.objects.select_related("employee", "employee__manager")
-        .filter(pk=action.payload.get("departure"))
-        .first()
+def _load(action, *, manager_login: bool = False) -> Departure | None:
+    related = (
+        ("employee", "employee__manager", "employee__manager__user")
+        if manager_login
+        else ("employee", "employee__manager")
     )
+    # By primary key: no ordering to compile or sort.
+    found = list(Departure.objects.select_related(*related).filter(pk=action.payload.get("departure")).order_by()[:1])
+    return found[0] if found else None
 
 
-def _user(action):
+def _user(action, departure: Departure | None = None):
     user_id = action.payload.get("user")
     if user_id is None:
         return None
-    return get_user_model().objects.select_related("employee").filter(pk=user_id, is_active=True).first()
+    manager = departure.employee.manager if departure is not None else None
+    if manager is not None and manager.user_id == user_id:
+        # The approval request's recipient is the direct manager, loaded with the departure (and
+        # the login's employee record with it): no second query.
+        return manager.user if manager.user.is_active else None
+    found = list(get_user_model().objects.select_related("employee").filter(pk=user_id, is_active=True).order_by()[:1])
+    return found[0] if found else None
 
 
 def _departure_context(departure: Departure) -> dict:
@@ -323,8 +332,8 @@ def _links(departure: Departure, user) -> dict:
 
 def _awaiting_approval(action) -> tuple[Departure | None, object]:
     """The departure and recipient of an approval-cycle message, or (None, None) once it is moot."""
-    departure = _load(action)
-    user = _user(action)
+    departure = _load(action, manager_login=True)
+    user = _user(action, departure)
     if departure is None or user is None or departure.state != DepartureState.NOTICE:
         return None, None
     return departure, user

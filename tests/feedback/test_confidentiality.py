@@ -20,7 +20,7 @@ from offboarding.feedback import crypto, selectors
 from offboarding.feedback.models import Answer, FollowUpSurvey
 from tests.helpers import SECRET, SECRET_NOTE, SHARED
 from workflows.outbox.models import ScheduledAction
-from workflows.outbox.tasks import deliver_action, sweep_due_actions
+from workflows.outbox.tasks import deliver_action, deliver_actions, sweep_due_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +220,8 @@ def test_a_full_flow_leaks_no_answer_text_to_logs_tasks_outbox_or_email(
         ScheduledAction.objects.filter(status="pending", due_at__lte=timezone.now()).update(due_at=Now())
         assert sweep_due_actions() >= 1
         for message in task_messages:  # every due action of the flow, as a worker would run them
-            deliver_action(*message["body"][0])
+            run = deliver_actions if message["task"] == deliver_actions.name else deliver_action
+            run(*message["body"][0])
         assert ScheduledAction.objects.filter(handler="feedback.follow_up", status="sent").count() == 1
         (sent,) = [m for m in mail.outbox if "/survey/" in m.body]
         token = sent.body.split("/survey/")[1].split("/")[0]
@@ -240,8 +241,13 @@ def test_a_full_flow_leaks_no_answer_text_to_logs_tasks_outbox_or_email(
             assert secret not in f"{row.payload} {row.recipient} {row.last_error}"
         for email in mail.outbox:
             assert secret not in email.message().as_string()
-    assert task_messages and all(  # a task message holds one action id and nothing else
-        m["task"] == "workflows.outbox.tasks.deliver_action" and len(m["body"][0]) == 1 and m["body"][1] == {}
+    assert task_messages and all(  # a task message holds action ids (one, or a batch of them) and nothing else
+        (
+            (m["task"] == deliver_action.name and isinstance(m["body"][0][0], int))
+            or (m["task"] == deliver_actions.name and all(isinstance(pk, int) for pk in m["body"][0][0]))
+        )
+        and len(m["body"][0]) == 1
+        and m["body"][1] == {}
         for m in task_messages
     )
     for row in ScheduledAction.objects.filter(handler="feedback.follow_up"):

@@ -74,3 +74,29 @@ def test_rendering_an_approval_request_does_not_read_the_managers_organisation(o
         EmployeeFactory.create_batch(5, manager=lead)
 
     assert _queries(render, row) == small <= 8
+
+
+def test_the_direct_managers_request_renders_in_one_query(org, start_departure):
+    # The departure, the leaver, their manager and the manager's login come in one read; the
+    # manager is the leaver's direct one, so no walk up the line is needed.
+    row = _approval_row(org, start_departure())
+
+    assert _queries(get_renderer("departure_approval_request"), row) == 1
+
+
+def test_a_request_to_someone_no_longer_the_manager_renders_nothing(org, start_departure):
+    departure = start_departure()
+    row = _approval_row(org, departure)
+    Employee.objects.filter(pk=org.employee_record.pk).update(manager=org.manager2_record)
+
+    assert get_renderer("departure_approval_request")(row) is None
+
+
+def test_a_request_to_a_second_line_manager_still_renders(org, start_departure):
+    departure = start_departure()
+    row = _approval_row(org, departure)
+    # The leaver moves under a new lead who reports to the manager: still above them in the line.
+    lead = EmployeeFactory(user=UserFactory(), manager=org.manager_record)
+    Employee.objects.filter(pk=org.employee_record.pk).update(manager=lead)
+
+    assert get_renderer("departure_approval_request")(row) is not None

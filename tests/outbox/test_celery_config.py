@@ -1,6 +1,10 @@
 """Celery is configured for at-least-once delivery, and no broker ETA outlives Redis's visibility timeout."""
 
+import time
+
+import pytest
 from django.conf import settings
+from django.db import connection
 
 from config.celery import app
 from workflows.outbox import delivery, queue
@@ -37,6 +41,7 @@ def test_the_sweep_has_its_own_queue_and_deliveries_the_default_one():
     assert queue_of(queue.SWEEP_TASK) == queue.SWEEP_QUEUE
     assert queue_of(queue.FAN_OUT_TASK) == queue.SWEEP_QUEUE
     assert queue_of(queue.DELIVER_TASK) == app.conf.task_default_queue != queue.SWEEP_QUEUE
+    assert queue_of(queue.DELIVER_BATCH_TASK) == app.conf.task_default_queue
 
 
 def test_broker_countdowns_stay_far_below_the_visibility_timeout():
@@ -51,3 +56,34 @@ def test_task_names_are_registered():
     from workflows.outbox import tasks
 
     assert tasks.deliver_action.name in app.tasks and tasks.sweep_due_actions.name in app.tasks
+    assert tasks.deliver_actions.name == queue.DELIVER_BATCH_TASK and queue.DELIVER_BATCH_TASK in app.tasks
+
+
+def _run_task_signals(task) -> None:
+    """What a worker does around one task: Celery's Django fixup, then the receivers of config.celery."""
+    from celery.fixups.django import DjangoWorkerFixup
+    from celery.signals import task_postrun, task_prerun
+
+    fixup = DjangoWorkerFixup(app)
+    fixup.on_task_prerun(sender=task)
+    task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+    fixup.on_task_postrun(sender=task)
+    task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={}, retval=None, state="SUCCESS")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_a_worker_keeps_its_database_connection_between_tasks_until_conn_max_age(postgres_required):
+    from workflows.outbox import tasks
+
+    connection.ensure_connection()
+    session = connection.connection
+    connection.close_at = time.monotonic() + 300  # CONN_MAX_AGE=300, as in production
+
+    for _ in range(3):
+        _run_task_signals(tasks.deliver_actions)
+    assert connection.connection is session
+
+    connection.close_at = time.monotonic() - 1  # past its age: closed after the task, as after a request
+    _run_task_signals(tasks.deliver_actions)
+    assert connection.connection is None

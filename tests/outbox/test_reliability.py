@@ -144,9 +144,10 @@ def test_starting_the_attempt_renews_the_claim(smtp, note_action):
     ScheduledAction.objects.filter(pk=action.pk).update(claimed_at=db_ago(datetime.timedelta(seconds=50)))
     before = ScheduledAction.objects.get(pk=action.pk).claimed_at
 
-    started = delivery._attempt_start(action.pk)
+    [started], _ = delivery._attempts_start([action.pk])
 
     assert started.claimed_at > before + datetime.timedelta(seconds=45)
+    assert ScheduledAction.objects.get(pk=action.pk).claimed_at == started.claimed_at
 
 
 def test_one_smtp_connection_is_reused_and_reopened_when_it_drops(smtp, note_action):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from offboarding.actions import departures as departure_actions
 from tests.helpers import point_broker, wait_until
-from workflows.outbox import queue, tasks
+from workflows.outbox import delivery, queue, tasks
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction
 
 pytestmark = [
@@ -74,6 +74,8 @@ def test_task_queued_twice_sends_once(worker, departure, org):
 
     queue.enqueue_quietly(action.pk)
     queue.enqueue_quietly(action.pk)
+    # Approving before the worker has taken the request would cancel it (a race, not the point here).
+    wait_until(lambda: ScheduledAction.objects.filter(pk=action.pk, status=ActionStatus.SENT).exists())
     # A later message through the same single worker: once it arrives, both copies were handled.
     departure_actions.departure_approve(departure=departure, actor=org.manager)
     thanks = ScheduledAction.objects.get(kind=ActionKind.THANK_YOU, group=f"departure:{departure.pk}")
@@ -128,3 +130,19 @@ def test_smtp_refusal_is_retried_then_fails_with_the_error(worker, departure, or
     failed = wait_until(lambda: ScheduledAction.objects.filter(pk=action.pk, status=ActionStatus.FAILED).first())
     assert failed.attempts == 3 and "451" in failed.last_error and "Greylisted" in failed.last_error
     assert worker.refused.count(org.manager_record.email.lower()) == 3
+
+
+def test_the_worker_delivers_a_swept_batch_each_message_once(worker, departure, org):
+    cycle = ScheduledAction.objects.filter(group=f"departure:{departure.pk}", status=ActionStatus.PENDING)
+    ids = list(cycle.values_list("pk", flat=True))
+    assert len(ids) >= 3  # the request, its reminders, the escalation to HR
+    cycle.update(due_at=timezone.now() - datetime.timedelta(seconds=1))
+
+    assert tasks.sweep_due_actions() == len(ids)  # in one batch task
+
+    assert worker.wait_for(lambda s: len(s.messages) >= len(ids))
+    sent = ScheduledAction.objects.filter(pk__in=ids, status=ActionStatus.SENT)
+    wait_until(lambda: sent.count() == len(ids))
+    assert all(row.attempts == 1 for row in sent)
+    received = [m["Message-ID"] for m in worker.messages]
+    assert sorted(received) == sorted(delivery.message_id(row) for row in sent)

@@ -14,6 +14,12 @@ action N now". So:
   to the server, sends outside any transaction with a Message-ID derived from the row (the same
   on every attempt), then records the outcome. So a message resent after an unrecorded success
   shows as two attempts in the outbox, and any receiver can drop the copy by its Message-ID.
+- deliver_batch() does the same for a few ids at once (the sweep queues them DELIVERY_BATCH to a
+  task): the attempts of all of them are recorded in one statement (rows locked by another run
+  are skipped, SKIP LOCKED), then each is rendered, sent and its outcome recorded in turn. A
+  failure of the way out (connection lost, server away, the time budget spent) stops the batch:
+  that message is retried with backoff, the ones not yet tried are given back (pending, the
+  attempt not counted) for the next sweep; a refusal of one message by the server does not.
 - A failed send is rescheduled in the database with exponential backoff (due_at moves, the row goes
   back to pending) rather than parked in the broker with a long ETA. After max_attempts the row
   ends `failed`, its error kept; a sent row keeps no error, its history keeps them all.
@@ -35,7 +41,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, Value
+from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, F, JSONField, Value, When
 from django.db.models.functions import Now
 
 from core.delivery import DeliveryError
@@ -60,6 +66,16 @@ HISTORY_LIMIT = 20
 # a dropped connection does not leave a sent message looking unsent (and sent again later).
 RECORD_TRIES = 4
 UNKNOWN_OUTCOME = "no outcome recorded (worker or database connection lost); the message may have gone out"
+# A batch starts no new message after this share of the task's soft time limit is spent, so the
+# one being sent (EMAIL_TIMEOUT at most per exchange) still ends before the limit.
+BATCH_TIME_SHARE = 0.5
+# Failures in which the server answered about this one message: the connection is fine and the
+# rest of a batch goes on (any other failure of a send stops the batch).
+ANSWERED_ERRORS: tuple[type[BaseException], ...] = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
 
 
 def claim_lease() -> datetime.timedelta:
@@ -168,25 +184,69 @@ def deliver(action_id: int, *, now: datetime.datetime | None = None) -> Outcome:
     row again and the history shows the attempt without an outcome (at-least-once: the one case
     that may send twice, with the same Message-ID).
     """
-    started = _attempt_start(action_id, now)
-    if isinstance(started, Outcome):
-        return started
-    action = started
+    [outcome] = deliver_batch([action_id], now=now)
+    return outcome
+
+
+def deliver_batch(action_ids: list[int], *, now: datetime.datetime | None = None) -> list[Outcome]:
+    """Deliver several actions in one run, as deliver() does one; returns their outcomes in order.
+
+    The attempts are recorded together (one locking read, one update); then each action is
+    rendered, sent over the process's one SMTP connection and its outcome recorded before the next
+    starts, so a worker dying mid-batch leaves the ones before recorded. A failure of the way out
+    stops the batch: the actions not yet tried are given back without counting an attempt, and the
+    next sweep takes them. So does the time budget, which keeps a slow server from running the
+    task into its time limit.
+    """
+    ids = [int(pk) for pk in action_ids]
+    started, outcomes = _attempts_start(ids, now)
+    waiting = list(started)
+    deadline = time.monotonic() + _batch_seconds()
+    try:
+        while waiting:
+            if len(waiting) < len(started) and time.monotonic() > deadline:
+                break
+            action = waiting.pop(0)
+            outcome, stop = _deliver_started(action)
+            outcomes[action.pk] = outcome
+            if stop:
+                break
+    finally:
+        # Also on an exception (the soft time limit, a lost database): what was not tried goes back.
+        if waiting:
+            _give_back(waiting)
+            for action in waiting:
+                outcomes[action.pk] = Outcome(action.pk, ActionStatus.PENDING, detail="given back untried")
+    return [outcomes[pk] for pk in ids]
+
+
+def _batch_seconds() -> float:
+    limit = getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", None) or 45
+    return limit * BATCH_TIME_SHARE
+
+
+def _deliver_started(action: ScheduledAction) -> tuple[Outcome, bool]:
+    """Render and send one action whose attempt is recorded; record the outcome.
+
+    Returns the outcome and whether the rest of a batch should stop (the way out failed).
+    """
     try:
         render = get_renderer(action.handler)
     except LookupError as exc:
-        return _record_failure(action, exc, retryable=False)
+        return _record_failure(action, exc, retryable=False), False
     try:
         message = render(action)
     except Exception as exc:
         # A renderer bug or a broken template: counted like a failed send, so the row ends
         # `failed` after its attempts instead of bouncing between sweeps forever.
-        logger.exception("outbox action %s: rendering failed", action.pk)
-        return _record_failure(action, exc, retryable=True)
+        timed_out = isinstance(exc, SoftTimeLimitExceeded)
+        if not timed_out:
+            logger.exception("outbox action %s: rendering failed", action.pk)
+        return _record_failure(action, exc, retryable=True), timed_out
     if message is None:
         _finish(action, status=ActionStatus.CANCELLED)
         logger.info("outbox action %s no longer applies; cancelled", action.pk)
-        return Outcome(action_id, ActionStatus.CANCELLED, detail="renderer returned None")
+        return Outcome(action.pk, ActionStatus.CANCELLED, detail="renderer returned None"), False
     try:
         if isinstance(message, EmailMessage):
             message.extra_headers["Message-ID"] = message_id(action)
@@ -194,54 +254,122 @@ def deliver(action_id: int, *, now: datetime.datetime | None = None) -> Outcome:
         else:
             message.send()
     except DeliveryError as exc:
-        return _record_failure(action, exc, retryable=exc.retryable)
+        return _record_failure(action, exc, retryable=exc.retryable), exc.retryable
     except RETRYABLE_ERRORS as exc:
-        return _record_failure(action, exc, retryable=True)
+        return _record_failure(action, exc, retryable=True), not isinstance(exc, ANSWERED_ERRORS)
     except Exception as exc:
         # Celery's SoftTimeLimitExceeded and anything unforeseen: kept as a retryable error
         # rather than leaving the action half-sent.
         if not isinstance(exc, SoftTimeLimitExceeded):
             logger.exception("outbox action %s: unexpected error while sending", action.pk)
-        return _record_failure(action, exc, retryable=True)
+        return _record_failure(action, exc, retryable=True), True
     _finish(action, status=ActionStatus.SENT)
     logger.info("outbox action %s sent (%s, attempt %s)", action.pk, action.kind, action.attempts)
-    return Outcome(action_id, ActionStatus.SENT, sent=True)
+    return Outcome(action.pk, ActionStatus.SENT, sent=True), False
 
 
-def _attempt_start(action_id: int, clock: datetime.datetime | None = None) -> ScheduledAction | Outcome:
+def _attempts_start(
+    action_ids: list[int], clock: datetime.datetime | None = None
+) -> tuple[list[ScheduledAction], dict[int, Outcome]]:
+    """Check the rows under their locks and record an attempt on each that may be sent now.
+
+    Returns the started actions (in the order asked) and the outcomes of the others.
+    """
+    outcomes: dict[int, Outcome] = {}
+    started: list[ScheduledAction] = []
     with transaction.atomic():
-        action = _locking(ScheduledAction.objects.filter(pk=action_id), skip_locked=True).annotate(db_now=Now()).first()
-        if action is None:
-            # Gone, or another run holds the row lock for its few milliseconds of bookkeeping.
-            return Outcome(action_id, "skipped", detail="missing or locked by another delivery")
-        now = action.db_now if clock is None else clock
-        action.clock = clock
-        if action.status == ActionStatus.PENDING and action.due_at > now:
-            return Outcome(action_id, action.status, detail="not due yet")
-        if action.status not in (ActionStatus.PENDING, ActionStatus.SENDING):
-            return Outcome(action_id, action.status, detail="already final")
-        if action.attempt_started_at is not None and action.attempt_started_at > now - claim_lease():
-            return Outcome(action_id, action.status, detail="being sent by another delivery")
-        history = list(action.history or [])
-        if history and "outcome" not in history[-1]:
-            history[-1] = {**history[-1], "outcome": "unknown", "error": UNKNOWN_OUTCOME}
-        if action.attempts >= action.max_attempts:
-            # Attempts that never reported back (a message that kills its worker) are bounded too.
-            action.status = ActionStatus.FAILED
-            action.last_error = f"Gave up after {action.attempts} attempts without a recorded outcome."
-            action.claimed_at = action.attempt_started_at = None
+        rows = {
+            action.pk: action
+            for action in _locking(ScheduledAction.objects.filter(pk__in=action_ids), skip_locked=True).annotate(
+                db_now=Now()
+            )
+        }
+        for action_id in dict.fromkeys(action_ids):
+            action = rows.get(action_id)
+            if action is None:
+                # Gone, or another run holds the row lock for its few milliseconds of bookkeeping.
+                outcomes[action_id] = Outcome(action_id, "skipped", detail="missing or locked by another delivery")
+                continue
+            now = action.db_now if clock is None else clock
+            action.clock = clock
+            if action.status == ActionStatus.PENDING and action.due_at > now:
+                outcomes[action_id] = Outcome(action_id, action.status, detail="not due yet")
+                continue
+            if action.status not in (ActionStatus.PENDING, ActionStatus.SENDING):
+                outcomes[action_id] = Outcome(action_id, action.status, detail="already final")
+                continue
+            if action.attempt_started_at is not None and action.attempt_started_at > now - claim_lease():
+                outcomes[action_id] = Outcome(action_id, action.status, detail="being sent by another delivery")
+                continue
+            history = list(action.history or [])
+            if history and "outcome" not in history[-1]:
+                history[-1] = {**history[-1], "outcome": "unknown", "error": UNKNOWN_OUTCOME}
+            if action.attempts >= action.max_attempts:
+                # Attempts that never reported back (a message that kills its worker) are bounded too.
+                action.status = ActionStatus.FAILED
+                action.last_error = f"Gave up after {action.attempts} attempts without a recorded outcome."
+                action.claimed_at = action.attempt_started_at = None
+                action.history = history[-HISTORY_LIMIT:]
+                action.save(update_fields=["status", "last_error", "claimed_at", "attempt_started_at", "history"])
+                outcomes[action_id] = Outcome(action_id, ActionStatus.FAILED, detail="failed")
+                continue
+            # What a batch gives back if it never gets to this one: the attempt was not made.
+            action.history_before = history[-HISTORY_LIMIT:]
+            action.attempts += 1
+            history.append({"attempt": action.attempts, "started_at": now.isoformat()})
             action.history = history[-HISTORY_LIMIT:]
-            action.save(update_fields=["status", "last_error", "claimed_at", "attempt_started_at", "history"])
-            return Outcome(action_id, ActionStatus.FAILED, detail="failed")
-        action.attempts += 1
-        history.append({"attempt": action.attempts, "started_at": now.isoformat()})
-        action.history = history[-HISTORY_LIMIT:]
-        action.status = ActionStatus.SENDING
-        # Renews a sweep's claim: the lease now runs from the start of this attempt.
-        action.claimed_at = now
-        action.attempt_started_at = now
-        action.save(update_fields=["status", "claimed_at", "attempt_started_at", "attempts", "history", "updated_at"])
-    return action
+            action.status = ActionStatus.SENDING
+            # Renews a sweep's claim: the lease now runs from the start of this attempt.
+            action.claimed_at = now
+            action.attempt_started_at = now
+            started.append(action)
+        if started:
+            # One statement for the batch; the rows are locked, so attempts + 1 is what was read + 1.
+            first = started[0]
+            ScheduledAction.objects.filter(pk__in=[a.pk for a in started]).update(
+                status=ActionStatus.SENDING,
+                claimed_at=first.claimed_at,
+                attempt_started_at=first.attempt_started_at,
+                attempts=F("attempts") + 1,
+                history=_per_row(started, lambda a: a.history),
+                updated_at=Now(),
+            )
+    return started, outcomes
+
+
+def _per_row(actions: list[ScheduledAction], value) -> Case:
+    return Case(
+        *[When(pk=a.pk, then=Value(value(a), output_field=JSONField())) for a in actions],
+        output_field=JSONField(),
+    )
+
+
+def _give_back(actions: list[ScheduledAction]) -> None:
+    """Hand started but untried actions back to the sweep: pending again, the attempt not counted.
+
+    Guarded by attempt_started_at like any outcome. If this cannot be written, the lease brings the
+    rows back and their history shows an attempt without an outcome.
+    """
+    try:
+        for started_at in {a.attempt_started_at for a in actions}:
+            group = [a for a in actions if a.attempt_started_at == started_at]
+            ScheduledAction.objects.filter(pk__in=[a.pk for a in group], attempt_started_at=started_at).update(
+                status=ActionStatus.PENDING,
+                claimed_at=None,
+                attempt_started_at=None,
+                attempts=F("attempts") - 1,
+                history=_per_row(group, lambda a: a.history_before),
+                updated_at=Now(),
+            )
+    except DatabaseError:
+        logger.exception("outbox actions %s: could not give back untried actions", [a.pk for a in actions])
+        return
+    for action in actions:
+        action.status = ActionStatus.PENDING
+        action.attempts -= 1
+        action.history = action.history_before
+        action.claimed_at = action.attempt_started_at = None
+    logger.info("outbox actions %s given back untried", [a.pk for a in actions])
 
 
 def _now_value(action: ScheduledAction, *, plus: datetime.timedelta = datetime.timedelta(0)):

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 # Task names are public: the beat schedule and queued messages refer to them.
 DELIVER_TASK = "workflows.outbox.tasks.deliver_action"
+DELIVER_BATCH_TASK = "workflows.outbox.tasks.deliver_actions"
 SWEEP_TASK = "workflows.outbox.tasks.sweep_due_actions"
 FAN_OUT_TASK = "workflows.outbox.tasks.queue_actions"
 # The sweep and the fan-out of batches run on their own queue (and worker), never behind deliveries.
@@ -28,6 +29,9 @@ SWEEP_QUEUE = "outbox-sweep"
 BROKER_ETA_LIMIT = datetime.timedelta(minutes=2)
 # Ids carried by one message from a transaction; beyond that the sweep takes them, a minute at most later.
 BATCH_LIMIT = 1000
+# Ids one delivery task carries: the task's overhead and the recording of attempts are paid once
+# per batch, while batches still spread over the worker's processes.
+DELIVERY_BATCH = 20
 
 
 def _publish_options() -> dict:
@@ -53,6 +57,29 @@ def enqueue_quietly(action_id: int, *, countdown: float | None = None) -> bool:
         logger.warning("outbox action %s not queued (%s); the sweep will deliver it", action_id, exc.__class__.__name__)
         return False
     return True
+
+
+def enqueue_batch_quietly(action_ids: list[int]) -> bool:
+    """Queue delivery of a few actions (DELIVERY_BATCH at most) in one task; False when the broker is down."""
+    if len(action_ids) == 1:
+        return enqueue_quietly(action_ids[0])
+    try:
+        current_app.send_task(DELIVER_BATCH_TASK, args=[list(action_ids)], retry=False)
+    except Exception as exc:  # kombu raises OperationalError, redis ConnectionError, OSError...
+        logger.warning(
+            "%s outbox action(s) not queued (%s); the sweep will deliver them", len(action_ids), type(exc).__name__
+        )
+        return False
+    return True
+
+
+def batches(ids: list[int]) -> list[list[int]]:
+    """The ids in delivery batches of about equal size, none over DELIVERY_BATCH."""
+    if not ids:
+        return []
+    count = -(-len(ids) // DELIVERY_BATCH)
+    size = -(-len(ids) // count)
+    return [ids[n : n + size] for n in range(0, len(ids), size)]
 
 
 def publish(ids: list[int]) -> bool:

@@ -9,7 +9,14 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 
 from workflows.outbox import delivery
-from workflows.outbox.queue import DELIVER_TASK, FAN_OUT_TASK, SWEEP_TASK, enqueue_quietly
+from workflows.outbox.queue import (
+    DELIVER_BATCH_TASK,
+    DELIVER_TASK,
+    FAN_OUT_TASK,
+    SWEEP_TASK,
+    batches,
+    enqueue_batch_quietly,
+)
 
 SWEEP_MAX_BATCHES = 20
 
@@ -20,18 +27,27 @@ def deliver_action(action_id: int) -> str:
     return delivery.deliver(int(action_id)).status
 
 
+@shared_task(name=DELIVER_BATCH_TASK)
+def deliver_actions(action_ids: list[int]) -> int:
+    """Deliver a batch of outbox actions (delivery.deliver_batch); idempotent like deliver_action.
+
+    Returns how many were sent.
+    """
+    return sum(outcome.sent for outcome in delivery.deliver_batch([int(pk) for pk in action_ids]))
+
+
 @shared_task(name=FAN_OUT_TASK)
 def queue_actions(action_ids: list[int]) -> int:
-    """Queue one delivery per id: a request publishes one message, the sweep worker spreads it.
+    """Queue the deliveries of these ids in batches: a request publishes one message, the sweep worker spreads it.
 
-    Stops at the first id the broker refuses: the rows are pending in the database and the next
+    Stops at the first batch the broker refuses: the rows are pending in the database and the next
     sweep takes them, while this worker stays free for sweeps.
     """
     queued = 0
-    for action_id in action_ids:
-        if not enqueue_quietly(int(action_id)):
+    for batch in batches([int(pk) for pk in action_ids]):
+        if not enqueue_batch_quietly(batch):
             break
-        queued += 1
+        queued += len(batch)
     return queued
 
 
@@ -43,12 +59,14 @@ def sweep_due_actions() -> int:
     # bounded so one sweep never runs into the next one.
     for _ in range(SWEEP_MAX_BATCHES):
         ids = delivery.claim_due()
-        for n, action_id in enumerate(ids):
-            if not enqueue_quietly(action_id):
+        done = 0
+        for batch in batches(ids):
+            if not enqueue_batch_quietly(batch):
                 # The broker is away: hand the rest back so the next sweep tries again at once.
-                delivery.release(ids[n:])
+                delivery.release(ids[done:])
                 return queued
-            queued += 1
+            done += len(batch)
+            queued += len(batch)
         if len(ids) < delivery.SWEEP_BATCH:
             break
     return queued
