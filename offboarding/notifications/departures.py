@@ -132,11 +132,19 @@ def approvers(*, departure: Departure) -> tuple[list[Recipient], bool]:
 
 
 def _group(departure: Departure) -> str:
-    return f"departure:{departure.pk}"
+    return _group_of(departure.pk)
+
+
+def _group_of(departure_id: int) -> str:
+    return f"departure:{departure_id}"
 
 
 def _approval_prefix(departure: Departure) -> str:
-    return f"approval:departure:{departure.pk}:"
+    return _approval_prefix_of(departure.pk)
+
+
+def _approval_prefix_of(departure_id: int) -> str:
+    return f"approval:departure:{departure_id}:"
 
 
 def _thank_you_prefix(departure: Departure) -> str:
@@ -174,56 +182,91 @@ def approval_requests_schedule(*, departures: list[Departure]) -> None:
 def approval_actions_build(
     *, departure: Departure, now: datetime.datetime | None = None, hr_people: list[Recipient] | None = None
 ) -> list[outbox.PlannedAction]:
-    """The approval cycle's rows, unsaved: the request now (in the approver's working hours), a
-    reminder every REMINDER_INTERVAL business days REMINDER_COUNT times, then the escalation to
-    HR. A bulk start (CSV import) may pass `hr_people` (hr_recipients, asked once) and `now`."""
+    """The approval cycle's first rows, unsaved: the request now, in each approver's working hours.
+
+    The rest of the cycle (a reminder every REMINDER_INTERVAL business days, REMINDER_COUNT times,
+    then the escalation to HR when the approver is the manager) is written one row at a time as it
+    goes (approval_cycle_next), so a reorganisation's start writes one row per departure, not five.
+    A bulk start (CSV import) may pass `hr_people` (hr_recipients, asked once) and `now`."""
     now = now or timezone.now()
     manager = manager_approver(departure=departure)
-    if hr_people is None:
-        hr_people = hr_recipients(departure=departure)
+    if manager is not None:
+        people, escalate = [manager], True
     else:
-        leaver = departure.employee.user_id
-        hr_people = [p for p in hr_people if leaver is None or p.user_id != leaver]
-    is_manager = manager is not None
-    people = [manager] if is_manager else hr_people
-    prefix = _approval_prefix(departure)
-    group = _group(departure)
-    rows: list[outbox.PlannedAction] = []
-
-    def row(kind: str, handler: str, person: Recipient, due_at: datetime.datetime, key: str, **payload):
-        rows.append(
-            outbox.PlannedAction(
-                kind=kind,
-                handler=handler,
-                recipient=person.email,
-                due_at=due_at,
-                idempotency_key=f"{prefix}{key}",
-                group=group,
-                payload={"departure": departure.pk, "user": person.user_id, **payload},
-            )
-        )
-
-    escalate_from = None
+        if hr_people is None:
+            hr_people = hr_recipients(departure=departure)
+        else:
+            leaver = departure.employee.user_id
+            hr_people = [p for p in hr_people if leaver is None or p.user_id != leaver]
+        people, escalate = hr_people, False
+    rows = []
     for person in people:
         first = person.working_moment(now)
-        row(ActionKind.APPROVAL_REQUEST, REQUEST_HANDLER, person, first, f"u{person.user_id}:r0", round=0)
-        start_day = person.local_date(first)
-        for round_ in range(1, REMINDER_COUNT + 1):
-            day = add_business_days(start_day, REMINDER_INTERVAL * round_, person.country)
-            due_at = person.working_moment(person.start_of(day))
-            row(ActionKind.REMINDER, REQUEST_HANDLER, person, due_at, f"u{person.user_id}:r{round_}", round=round_)
-        escalate_day = add_business_days(start_day, REMINDER_INTERVAL * (REMINDER_COUNT + 1), person.country)
-        escalate_from = person.start_of(escalate_day)
-    if is_manager and escalate_from is not None:
-        for hr in hr_people:
-            row(
-                ActionKind.ESCALATION,
-                ESCALATION_HANDLER,
-                hr,
-                hr.working_moment(escalate_from),
-                f"escalation:u{hr.user_id}",
-            )
+        rows.append(_cycle_row(departure.pk, person, round_=0, due_at=first, start_day=person.local_date(first),
+                               escalate=escalate))  # fmt: skip
     return rows
+
+
+def _cycle_row(
+    departure_id: int,
+    person: Recipient,
+    *,
+    round_: int,
+    due_at: datetime.datetime,
+    start_day: datetime.date,
+    escalate: bool,
+) -> outbox.PlannedAction:
+    # `from` (the request's day in the approver's calendar) dates every later reminder; `escalate`
+    # says whether HR hears of it after the last one (a manager's cycle, not HR's own).
+    return outbox.PlannedAction(
+        kind=ActionKind.APPROVAL_REQUEST if round_ == 0 else ActionKind.REMINDER,
+        handler=REQUEST_HANDLER,
+        recipient=person.email,
+        due_at=due_at,
+        idempotency_key=f"{_approval_prefix_of(departure_id)}u{person.user_id}:r{round_}",
+        group=_group_of(departure_id),
+        payload={
+            "departure": departure_id,
+            "user": person.user_id,
+            "round": round_,
+            "from": start_day.isoformat(),
+            "escalate": escalate,
+        },
+    )
+
+
+def approval_cycle_next(action, departure: Departure, user) -> None:
+    """After the cycle's row `action` (round r) comes due while the departure still awaits approval:
+    write the reminder r+1, or after the last reminder the escalation to HR. The times are those
+    the whole cycle had when written up front: counted in business days from the request's day."""
+    if "from" not in action.payload:
+        return  # written up front, before the cycle was chained: its later rows exist already
+    round_ = int(action.payload.get("round", 0))
+    start_day = datetime.date.fromisoformat(action.payload["from"])
+    person = _recipient(user=user, employee=roles.employee_of(user))
+    rows: list[outbox.PlannedAction] = []
+    if round_ < REMINDER_COUNT:
+        day = add_business_days(start_day, REMINDER_INTERVAL * (round_ + 1), person.country)
+        due_at = person.working_moment(person.start_of(day))
+        rows.append(_cycle_row(departure.pk, person, round_=round_ + 1, due_at=due_at, start_day=start_day,
+                               escalate=bool(action.payload.get("escalate"))))  # fmt: skip
+    elif action.payload.get("escalate"):
+        day = add_business_days(start_day, REMINDER_INTERVAL * (REMINDER_COUNT + 1), person.country)
+        escalate_from = person.start_of(day)
+        for hr in hr_recipients(departure=departure):
+            rows.append(
+                outbox.PlannedAction(
+                    kind=ActionKind.ESCALATION,
+                    handler=ESCALATION_HANDLER,
+                    recipient=hr.email,
+                    due_at=hr.working_moment(escalate_from),
+                    idempotency_key=f"{_approval_prefix(departure)}escalation:u{hr.user_id}",
+                    group=_group(departure),
+                    payload={"departure": departure.pk, "user": hr.user_id},
+                )
+            )
+    if rows:
+        outbox.actions_schedule_bulk(rows)
 
 
 def departure_messages_approved(*, departure) -> None:
@@ -345,6 +388,8 @@ def render_approval_request(action):
     departure, user = _awaiting_approval(action)
     if departure is None:
         return None
+    # The next reminder (or the escalation) is written first, whether or not this one goes out.
+    approval_cycle_next(action, departure, user)
     if not access.can_approve_departure(departure, user):
         return None  # e.g. the manager changed: the new one got no row, HR's escalation covers it
     round_ = int(action.payload.get("round", 0))

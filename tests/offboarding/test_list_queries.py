@@ -42,7 +42,7 @@ def test_the_departures_list_joins_the_employee_only(org, api, start_departure):
 
 
 def test_hr_pages_through_the_outbox_in_a_fixed_number_of_queries(org, api, start_departure, django_assert_num_queries):
-    _start_many(org, start_departure, 12)
+    _start_many(org, start_departure, 55)
     assert ScheduledAction.objects.count() > 50
     client = api(User.objects.get(pk=org.hr.pk))
     client.get("/api/v1/me/")

@@ -66,12 +66,22 @@ def run_beat() -> list[str]:
     return [m.to[0] for m in mail.outbox[before:] if "offboarding plan" in m.subject]
 
 
-def test_start_schedules_request_three_reminders_and_an_escalation(org, start):
+def walk_the_cycle(departure, clock) -> None:
+    """Travel to each pending row of the approval cycle in turn and deliver it, until none is left."""
+    while pending := [r for r in approval_rows(departure) if r.status == ActionStatus.PENDING]:
+        clock.move_to(pending[0].due_at)
+        delivery.deliver(pending[0].pk, now=pending[0].due_at)
+
+
+def test_start_writes_the_request_and_the_cycle_writes_reminders_and_the_escalation(org, start, clock):
     departure = start()
+    assert [row.kind for row in approval_rows(departure)] == [ActionKind.APPROVAL_REQUEST]
+
+    walk_the_cycle(departure, clock)
 
     rows = [(row.kind, row.recipient, row.due_at) for row in approval_rows(departure)]
-
     manager, hr = org.manager_record.email, org.hr.employee.email
+    # The days of the cycle written up front before: each row writes the next one when it comes due.
     assert rows == [
         (ActionKind.APPROVAL_REQUEST, manager, utc(2026, 11, 2, 9, 0)),  # now: inside working hours
         (ActionKind.REMINDER, manager, utc(2026, 11, 4, 8, 0)),  # Wednesday 09:00 Stockholm
@@ -82,11 +92,14 @@ def test_start_schedules_request_three_reminders_and_an_escalation(org, start):
     assert all(row.group == f"departure:{departure.pk}" for row in approval_rows(departure))
 
 
-def test_payloads_hold_ids_only(start):
+def test_payloads_hold_ids_only(start, clock):
     departure = start(reason="compensation")
+    walk_the_cycle(departure, clock)
 
+    assert len(approval_rows(departure)) == 5
     for row in approval_rows(departure):
-        assert set(row.payload) <= {"departure", "user", "round"}
+        assert set(row.payload) <= {"departure", "user", "round", "from", "escalate"}
+        assert "compensation" not in str(row.payload)
 
 
 def test_request_outside_working_hours_waits_for_the_managers_morning(org, start, clock):
@@ -101,13 +114,14 @@ def test_request_outside_working_hours_waits_for_the_managers_morning(org, start
     assert request.due_at == utc(2026, 11, 2, 14, 0)  # 09:00 EST
 
 
-def test_reminders_follow_the_managers_country_holidays(org, start):
+def test_reminders_follow_the_managers_country_holidays(org, start, clock):
     org.manager_record.time_zone = "America/New_York"
     org.manager_record.country = "US"
     org.manager_record.save()
     # Monday 23 November, 10:00 New York: +2 business days is Wednesday; +4 skips Thanksgiving (26th).
-    with time_machine.travel(utc(2026, 11, 23, 15, 0), tick=False):
-        departure = start(notice_date=datetime.date(2026, 11, 23))
+    clock.move_to(utc(2026, 11, 23, 15, 0))
+    departure = start(notice_date=datetime.date(2026, 11, 23))
+    walk_the_cycle(departure, clock)
 
     reminders = [row.due_at for row in approval_rows(departure) if row.kind == ActionKind.REMINDER]
     assert reminders == [utc(2026, 11, 25, 14, 0), utc(2026, 11, 30, 14, 0), utc(2026, 12, 2, 14, 0)]
@@ -260,7 +274,8 @@ def test_approval_email_is_in_the_managers_language(org, start):
 def test_pending_approval_actions_lists_the_cycle(start):
     departure = start()
 
-    assert messages.pending_approval_actions(departure=departure).count() == 5
+    # The request; its reminders and the escalation are written one at a time as the cycle goes.
+    assert [a.kind for a in messages.pending_approval_actions(departure=departure)] == [ActionKind.APPROVAL_REQUEST]
 
 
 def test_reminder_emails_are_marked_automatic(org, start):
@@ -270,3 +285,22 @@ def test_reminder_emails_are_marked_automatic(org, start):
 
     [request] = [m for m in mail.outbox if m.to == [org.manager_record.email] and "approve" in m.subject]
     assert request.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_cycle_whose_manager_changed_still_escalates_to_hr_on_its_day(org, start, clock):
+    from offboarding.models import Employee
+
+    departure = start()
+    assert run_beat() == [org.manager_record.email]
+    # The leaver moves to another manager: the old one may no longer approve and is not reminded,
+    # but the cycle goes on, so HR still hears of the unanswered request on the escalation day.
+    Employee.objects.filter(pk=org.employee_record.pk).update(manager=org.manager2_record)
+
+    walk_the_cycle(departure, clock)
+
+    escalations = [r for r in approval_rows(departure) if r.kind == ActionKind.ESCALATION]
+    assert [(r.recipient, r.due_at, r.status) for r in escalations] == [
+        (org.hr.employee.email, utc(2026, 11, 12, 8, 0), ActionStatus.SENT)
+    ]
+    reminders = [r for r in approval_rows(departure) if r.kind == ActionKind.REMINDER]
+    assert len(reminders) == 3 and {r.status for r in reminders} == {ActionStatus.CANCELLED}

@@ -133,9 +133,18 @@ def test_smtp_refusal_is_retried_then_fails_with_the_error(worker, departure, or
 
 
 def test_the_worker_delivers_a_swept_batch_each_message_once(worker, departure, org):
-    cycle = ScheduledAction.objects.filter(group=f"departure:{departure.pk}", status=ActionStatus.PENDING)
+    from offboarding.models import Departure
+    from tests.factories import EmployeeFactory
+
+    others = [
+        Departure(employee=EmployeeFactory(manager=org.manager_record), kind="resignation",
+                  notice_date=departure.notice_date, last_working_day=departure.last_working_day)
+        for _ in range(3)
+    ]  # fmt: skip
+    departure_actions.departures_start(departures=others, actor=org.hr)
+    cycle = ScheduledAction.objects.filter(group__startswith="departure:", status=ActionStatus.PENDING)
     ids = list(cycle.values_list("pk", flat=True))
-    assert len(ids) >= 3  # the request, its reminders, the escalation to HR
+    assert len(ids) >= 4  # four approval requests
     cycle.update(due_at=timezone.now() - datetime.timedelta(seconds=1))
 
     assert tasks.sweep_due_actions() == len(ids)  # in one batch task
