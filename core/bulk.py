@@ -48,20 +48,18 @@ def uses_copy(count: int) -> bool:
     return connection.vendor == "postgresql" and count >= COPY_MIN_ROWS
 
 
-def bulk_insert(objs: Sequence[Model], *, returning: Sequence[str] = ()) -> list[tuple]:
-    """Insert unsaved model instances, skipping rows that conflict with a unique constraint.
-
-    With `returning` (attnames, e.g. "id", "workflow_id", "key"), returns one tuple per inserted
-    row; objects are not updated in place, so match them on a unique value. The ORM path skips
-    conflicts only without `returning` (rows asked back are expected to be new).
-    """
-    if not objs:
-        return []
-    model = type(objs[0])
-    if not uses_copy(len(objs)):
-        return _orm_insert(model, objs, returning)
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key or getattr(objs[0], f.attname) is not None]
-    return _copy_insert(model, fields, (_row(obj, fields) for obj in objs), returning)
+def insert_rows(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Insert rows given as plain values in `attnames` order, skipping rows that conflict with a
+    unique constraint (outbox rows: their idempotency keys decide). On PostgreSQL through a staging
+    table, no model instance built per row; elsewhere the columns not named take their defaults."""
+    if not rows:
+        return
+    if not uses_copy(len(rows)):
+        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objs, ignore_conflicts=True, batch_size=500)
+        return
+    fields = _fields(model, attnames)
+    _copy_staged(model, fields, _json_encoded(rows, fields))
 
 
 def insert_new(objs: Sequence[Model]) -> None:
@@ -73,7 +71,7 @@ def insert_new(objs: Sequence[Model]) -> None:
         model._default_manager.bulk_create(objs, batch_size=500)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    ids = _copy_new(model, fields, [_row(obj, fields) for obj in objs])
+    ids = insert_new_rows(model, [f.attname for f in fields], [_plain(obj, fields) for obj in objs])
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
@@ -81,18 +79,22 @@ def insert_new(objs: Sequence[Model]) -> None:
 
 
 def insert_new_rows(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence]) -> list[int]:
-    """Insert rows (plain values in `attnames` order, as for insert_rows) that nothing can conflict
-    with; returns their primary keys in row order."""
+    """Insert rows (plain values in `attnames` order) that nothing can conflict with; returns their
+    primary keys in row order. On PostgreSQL the keys are taken from the table's sequence and the
+    rows copied straight into the table."""
     if not rows:
         return []
     if not uses_copy(len(rows)):
         objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=500)
         return [obj.pk for obj in objs]
+    fields = _fields(model, attnames)
+    return _copy_new(model, fields, list(_json_encoded(rows, fields)))
+
+
+def _fields(model: type[Model], attnames: Sequence[str]) -> list:
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    fields = [by_attname[name] for name in attnames]
-    json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
-    return _copy_new(model, fields, list(_json_encoded(rows, json_at, fields)))
+    return [by_attname[name] for name in attnames]
 
 
 def _copy_new(model, fields, rows: list[Sequence]) -> list[int]:
@@ -113,25 +115,9 @@ def _copy_new(model, fields, rows: list[Sequence]) -> list[int]:
     return ids
 
 
-def insert_rows(
-    model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence], *, returning: Sequence[str] = ()
-) -> list[tuple]:
-    """Insert rows given as plain values in `attnames` order (the columns not named take their
-    model defaults on the ORM path and must be named on the COPY path), skipping conflicts like
-    bulk_insert. For the largest writes (a reorganisation's steps and outbox rows): no model
-    instance is built per row on PostgreSQL. JSON values are encoded here; timestamps are given."""
-    if not rows:
-        return []
-    if not uses_copy(len(rows)):
-        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
-        return _orm_insert(model, objs, returning)
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    fields = [by_attname[name] for name in attnames]
-    json_at = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
-    return _copy_insert(model, fields, _json_encoded(rows, json_at, fields), returning)
-
-
-def _json_encoded(rows: Iterable[Sequence], positions: list[int], fields) -> Iterator[Sequence]:
+def _json_encoded(rows: Iterable[Sequence], fields) -> Iterator[Sequence]:
+    """The rows with their JSON values encoded with each field's own encoder, for a binary COPY."""
+    positions = [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
     if not positions:
         yield from rows
         return
@@ -154,13 +140,11 @@ def _json_encoded(rows: Iterable[Sequence], positions: list[int], fields) -> Ite
         yield row
 
 
-def _copy_insert(model, fields, rows: Iterable[Sequence], returning: Sequence[str]) -> list[tuple]:
+def _copy_staged(model, fields, rows: Iterable[Sequence]) -> None:
     meta = model._meta
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     staging = f"bulk_staging_{next(_staging_names)}"
-    by_attname = {f.attname: f.column for f in meta.concrete_fields}
-    returned = ", ".join(connection.ops.quote_name(by_attname[name]) for name in returning)
     # No savepoint of its own: a failure here fails the caller's transaction anyway.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Same column types as the table, none of its constraints or defaults: COPY only has to parse.
@@ -168,11 +152,8 @@ def _copy_insert(model, fields, rows: Iterable[Sequence], returning: Sequence[st
         with connection.wrap_database_errors, _binary_copy(cursor, staging, columns) as copy:
             for row in rows:
                 copy.write_row(row)
-        insert = f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT DO NOTHING"
-        cursor.execute(f"{insert} RETURNING {returned}" if returning else insert)
-        inserted = cursor.fetchall() if returning else []
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} ON CONFLICT DO NOTHING")
         cursor.execute(f"DROP TABLE {staging}")
-    return [tuple(row) for row in inserted]
 
 
 def _as_is(text: str) -> str:
@@ -194,23 +175,6 @@ def _binary_copy(cursor, table: str, columns: str):
     with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN (FORMAT binary)") as copy:
         copy.set_types(oids)
         yield copy
-
-
-def _row(obj: Model, fields) -> list:
-    """The values COPY writes for one object, as bulk_create would prepare them, for a fraction of
-    the cost: only timestamps set on save and JSON need preparing; psycopg adapts the rest."""
-    row = []
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value = field.pre_save(obj, True)
-        else:
-            value = getattr(obj, field.attname)
-        if isinstance(field, JSONField):
-            value = None if value is None and field.null else _json(json.dumps(value, cls=field.encoder))
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        row.append(value)
-    return row
 
 
 def update_one_field(objs: Sequence[Model], name: str) -> None:
@@ -235,24 +199,17 @@ def update_one_field(objs: Sequence[Model], name: str) -> None:
 
 
 def plain_values(obj: Model, attnames: Sequence[str]) -> list:
-    """An unsaved instance's values for insert_rows: choices members as their values, timestamps
-    set on save filled in, JSON left to insert_rows."""
-    by_attname = {f.attname: f for f in obj._meta.concrete_fields}
+    """An unsaved instance's values for insert_rows and insert_new_rows: choices members as their
+    values, timestamps set on save filled in (JSON is encoded by the insert)."""
+    return _plain(obj, _fields(type(obj), attnames))
+
+
+def _plain(obj: Model, fields) -> list:
     values = []
-    for name in attnames:
-        field = by_attname[name]
+    for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = field.pre_save(obj, True)
         else:
-            value = getattr(obj, name)
+            value = getattr(obj, field.attname)
         values.append(value.value if isinstance(value, enum.Enum) else value)
     return values
-
-
-def _orm_insert(model, objs: Sequence[Model], returning: Sequence[str]) -> list[tuple]:
-    if returning:
-        # Rows asked back are new rows (fresh steps): a plain bulk_create fills in their keys.
-        model._default_manager.bulk_create(objs, batch_size=500)
-        return [tuple(getattr(obj, name) for name in returning) for obj in objs]
-    model._default_manager.bulk_create(objs, ignore_conflicts=True, batch_size=500)
-    return []
