@@ -3,6 +3,10 @@
 The worker runs on the wall clock and cannot be time-travelled, so where a message would be due
 later (the next working morning, the last working day) the test moves the row's due time to now
 instead of moving the clock.
+
+Departures here are started on a coming Saturday night (only the starting is time-travelled): the
+approval request then waits for Monday and nothing is queued when the start commits. Started in the
+approver's working hours it would go straight to the worker, racing the sweep a test drives.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from offboarding.actions import departures as departure_actions
@@ -26,15 +32,23 @@ pytestmark = [
 ]
 
 
+def saturday_night() -> datetime.datetime:
+    """03:00 UTC on the Saturday after next: outside working hours in every approver's zone."""
+    today = timezone.now().date()
+    saturday = today + datetime.timedelta(days=(5 - today.weekday()) % 7 + 7)
+    return datetime.datetime.combine(saturday, datetime.time(3), tzinfo=datetime.UTC)
+
+
 @pytest.fixture
 def departure(org):
-    return departure_actions.departure_start(
-        employee=org.employee_record,
-        kind="resignation",
-        notice_date=timezone.localdate(),
-        last_working_day=timezone.localdate() + datetime.timedelta(days=30),
-        actor=org.hr,
-    )
+    with time_machine.travel(saturday_night(), tick=False):
+        return departure_actions.departure_start(
+            employee=org.employee_record,
+            kind="resignation",
+            notice_date=timezone.localdate(),
+            last_working_day=timezone.localdate() + datetime.timedelta(days=30),
+            actor=org.hr,
+        )
 
 
 def request_row(departure) -> ScheduledAction:
@@ -141,11 +155,12 @@ def test_the_worker_delivers_a_swept_batch_each_message_once(worker, departure, 
                   notice_date=departure.notice_date, last_working_day=departure.last_working_day)
         for _ in range(3)
     ]  # fmt: skip
-    departure_actions.departures_start(departures=others, actor=org.hr)
+    with time_machine.travel(saturday_night(), tick=False):
+        departure_actions.departures_start(departures=others, actor=org.hr)
     cycle = ScheduledAction.objects.filter(group__startswith="departure:", status=ActionStatus.PENDING)
     ids = list(cycle.values_list("pk", flat=True))
-    assert len(ids) >= 4  # four approval requests
-    cycle.update(due_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert len(ids) == 4  # four approval requests, none sent yet
+    cycle.update(due_at=Now())  # the database's clock, the one the sweep compares with
 
     assert tasks.sweep_due_actions() == len(ids)  # in one batch task
 
