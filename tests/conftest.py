@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from core import roles
 from tests.factories import EmployeeFactory, UserFactory
-from tests.helpers import DovecotServer, RadicaleServer, reachable, service_missing
+from tests.helpers import LAST_WORKING_DAY, NOTICE_DATE, DovecotServer, RadicaleServer, reachable, service_missing
 
 
 def redis_url() -> str:
@@ -116,7 +116,6 @@ def org(db) -> Org:
 @pytest.fixture
 def start_departure(org):
     """Start a departure through the real service, as HR would (default: for `employee`)."""
-    import datetime
 
     from offboarding.actions import departures as departure_actions
 
@@ -124,8 +123,8 @@ def start_departure(org):
         fields = {
             "employee": employee or org.employee_record,
             "kind": "resignation",
-            "notice_date": datetime.date(2026, 11, 2),
-            "last_working_day": datetime.date(2026, 12, 18),
+            "notice_date": NOTICE_DATE,
+            "last_working_day": LAST_WORKING_DAY,
             "reason": "career",
             "actor": org.hr,
         }

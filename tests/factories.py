@@ -1,11 +1,10 @@
 """factory_boy factories for the whole suite."""
 
-import datetime
-
 import factory
 from django.contrib.auth.models import Group, User
 
 from offboarding.models import Departure, DepartureKind, Employee
+from tests.helpers import FIXED_LAST_WORKING_DAY, FIXED_NOTICE_DATE
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -47,6 +46,6 @@ class DepartureFactory(factory.django.DjangoModelFactory):
 
     employee = factory.SubFactory(EmployeeFactory)
     kind = DepartureKind.RESIGNATION
-    notice_date = datetime.date(2026, 11, 2)
-    last_working_day = datetime.date(2026, 12, 18)
+    notice_date = FIXED_NOTICE_DATE
+    last_working_day = FIXED_LAST_WORKING_DAY
     reason = "career"

@@ -22,6 +22,36 @@ from offboarding.actions import interviews as interview_actions
 from offboarding.models import Employee
 
 NOW = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+def _usual_dates(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    # The last working day is the Friday two to three weeks ahead, the notice given 46 days before
+    # it (a Monday). Taken from the real date when the suite loads, before any test moves the clock.
+    last = today + datetime.timedelta(days=14)
+    last += datetime.timedelta(days=(4 - last.weekday()) % 7)
+    return last - datetime.timedelta(days=46), last
+
+
+# The usual departure of the suite: on 1 December 2026, notice on 2 November and the last working
+# day on Friday 18 December. They move with the calendar, so the suite does not expire once those
+# days have passed (a start refuses a last working day in the past unless backdated).
+NOTICE_DATE, LAST_WORKING_DAY = _usual_dates(datetime.date.today())
+
+# Folders whose tests run on a frozen clock before them (workflows, integrations) use fixed dates
+# instead, because their tests name the days (a reminder on Wednesday 16 December, ...).
+FIXED_NOTICE_DATE, FIXED_LAST_WORKING_DAY = datetime.date(2026, 11, 2), datetime.date(2026, 12, 18)
+
+
+def on_fixed_dates(start: Callable) -> Callable:
+    """The shared `start_departure` with FIXED_NOTICE_DATE and FIXED_LAST_WORKING_DAY as defaults."""
+
+    def start_on_fixed_dates(employee=None, **overrides):
+        fields = {"notice_date": FIXED_NOTICE_DATE, "last_working_day": FIXED_LAST_WORKING_DAY}
+        return start(employee, **(fields | overrides))
+
+    return start_on_fixed_dates
+
+
 # Sentinels that must never leak where they may not be seen.
 SECRET = "the-coffee-machine-zebra-7731"
 SECRET_NOTE = "interviewer-private-note-quokka-5519"

@@ -13,7 +13,7 @@ from core import roles
 from offboarding.actions import departures as departure_actions
 from offboarding.interviews.models import ExitInterview
 from tests.factories import UserFactory
-from tests.helpers import SECRET, SECRET_NOTE, SHARED, grant_read_answers
+from tests.helpers import LAST_WORKING_DAY, NOTICE_DATE, SECRET, SECRET_NOTE, SHARED, grant_read_answers
 
 
 @pytest.fixture
@@ -34,8 +34,8 @@ def departure(org):
     departure = departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
-        notice_date=datetime.date(2026, 11, 2),
-        last_working_day=datetime.date(2026, 12, 18),
+        notice_date=NOTICE_DATE,
+        last_working_day=LAST_WORKING_DAY,
         reason="career",
         actor=org.hr,
     )

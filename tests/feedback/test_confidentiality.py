@@ -216,7 +216,10 @@ def test_a_full_flow_leaks_no_answer_text_to_logs_tasks_outbox_or_email(
         )
         clock.move_to(datetime.datetime(2027, 2, 1, 9, 0, tzinfo=datetime.UTC))
         # The sweep reads due times by the database's clock, which no test moves: make what the
-        # travelled clock calls due, due.
+        # travelled clock calls due, due, and what it does not, not yet (the real clock may be past it).
+        real_now = time_machine.escape_hatch.datetime.datetime.now(datetime.UTC)
+        not_yet = ScheduledAction.objects.filter(status="pending", due_at__gt=timezone.now())
+        not_yet.update(due_at=real_now + datetime.timedelta(days=3650))
         ScheduledAction.objects.filter(status="pending", due_at__lte=timezone.now()).update(due_at=Now())
         assert sweep_due_actions() >= 1
         for message in task_messages:  # every due action of the flow, as a worker would run them

@@ -6,19 +6,26 @@ import datetime
 import pytest
 import time_machine
 
-from tests.helpers import SECRET
+from tests.helpers import LAST_WORKING_DAY, SECRET
 
 pytestmark = pytest.mark.django_db
 
 
 def test_interviewer_records_answers_and_the_manager_sees_only_that_it_was_held(departure, org, api):
-    with time_machine.travel(datetime.datetime(2026, 12, 1, 8, 0, tzinfo=datetime.UTC), tick=False) as clock:
+    at_eight = datetime.time(8, 0)
+    # 17 days before the last working day, then the day before it (1 and 17 December 2026 when written).
+    with time_machine.travel(
+        datetime.datetime.combine(LAST_WORKING_DAY - datetime.timedelta(days=17), at_eight, tzinfo=datetime.UTC),
+        tick=False,
+    ) as clock:
         scheduled = api(org.hr).post(
             f"/api/v1/departures/{departure.pk}/interview/", {"interviewer": org.interviewer.pk}, format="json"
         )
         assert scheduled.status_code == 201, scheduled.content
         interview_id = scheduled.json()["id"]
-        clock.move_to(datetime.datetime(2026, 12, 17, 8, 0, tzinfo=datetime.UTC))
+        clock.move_to(
+            datetime.datetime.combine(LAST_WORKING_DAY - datetime.timedelta(days=1), at_eight, tzinfo=datetime.UTC)
+        )
         assert api(org.interviewer).post(f"/api/v1/interviews/{interview_id}/hold/").status_code == 200
         url = f"/api/v1/interviews/{interview_id}/responses/"
         recorded = api(org.interviewer).put(

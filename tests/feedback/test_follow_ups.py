@@ -11,6 +11,7 @@ from offboarding.actions import departures as departure_actions
 from offboarding.feedback import selectors
 from offboarding.feedback.models import FollowUpSurvey
 from offboarding.notifications.feedback import render_follow_up
+from tests.helpers import LAST_WORKING_DAY, NOTICE_DATE
 from workflows.outbox.models import ScheduledAction
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,23 @@ def survey_link(survey):
     return render_follow_up(action).body.split("/survey/")[1].split("/")[0]
 
 
-def test_approval_schedules_follow_ups_at_30_and_90_days_within_working_hours(departure, org):
+@pytest.fixture
+def on_fixed_dates(org):
+    """A departure approved on 1 December 2026 (last working day Friday 18 December), with the clock
+    held on that day: these tests name the days the follow-ups fall on."""
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 8, 0, tzinfo=datetime.UTC)):
+        departure = departure_actions.departure_start(
+            employee=org.employee_record,
+            kind="resignation",
+            notice_date=datetime.date(2026, 11, 2),
+            last_working_day=datetime.date(2026, 12, 18),
+            actor=org.hr,
+        )
+        yield departure_actions.departure_approve(departure=departure, actor=org.manager)
+
+
+def test_approval_schedules_follow_ups_at_30_and_90_days_within_working_hours(on_fixed_dates):
+    departure = on_fixed_dates
     actions = list(follow_up_actions())
     # Last day Fri 18 Dec 2026: +30 is Sun 17 Jan, so Mon 18 Jan at 09:00 local; +90 is Wed 18 Mar.
     assert [a.due_at.astimezone(STOCKHOLM) for a in actions] == [
@@ -47,15 +64,16 @@ def test_follow_ups_fall_back_to_the_work_email(org):
     departure = departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
-        notice_date=datetime.date(2026, 11, 2),
-        last_working_day=datetime.date(2026, 12, 18),
+        notice_date=NOTICE_DATE,
+        last_working_day=LAST_WORKING_DAY,
         actor=org.hr,
     )
     departure_actions.departure_approve(departure=departure, actor=org.manager)
     assert {a.recipient for a in follow_up_actions()} == {org.employee_record.email}
 
 
-def test_follow_ups_move_with_the_last_working_day(departure, org):
+def test_follow_ups_move_with_the_last_working_day(on_fixed_dates, org):
+    departure = on_fixed_dates
     departure_actions.departure_update(
         departure=departure, actor=org.hr, data={"last_working_day": datetime.date(2027, 1, 15)}
     )
@@ -63,7 +81,8 @@ def test_follow_ups_move_with_the_last_working_day(departure, org):
     assert [a.due_at.date() for a in follow_up_actions()] == [datetime.date(2027, 2, 15), datetime.date(2027, 4, 15)]
 
 
-def test_moving_the_last_day_back_schedules_again(departure, org):
+def test_moving_the_last_day_back_schedules_again(on_fixed_dates, org):
+    departure = on_fixed_dates
     for day in (datetime.date(2027, 1, 15), datetime.date(2026, 12, 18)):
         departure_actions.departure_update(departure=departure, actor=org.hr, data={"last_working_day": day})
     assert [a.due_at.date() for a in follow_up_actions()] == [datetime.date(2027, 1, 18), datetime.date(2027, 3, 18)]

@@ -7,9 +7,10 @@ from django.conf import settings
 
 from offboarding.feedback.models import Answer, InterviewResponse
 from offboarding.feedback.tasks import purge_expired_answers
+from tests.helpers import LAST_WORKING_DAY
 
 pytestmark = pytest.mark.django_db
-LAST_DAY = datetime.date(2026, 12, 18)
+LAST_DAY = LAST_WORKING_DAY  # the `answered` interview's departure
 
 
 def test_free_text_is_kept_until_the_retention_period_ends(answered, time_machine):

@@ -15,7 +15,7 @@ from integrations.http import post
 from integrations.models import ChatWebhook
 from offboarding.actions import departures as departure_actions
 from offboarding.models import Departure
-from tests.helpers import signed_headers
+from tests.helpers import on_fixed_dates, signed_headers
 from workflows.models import Step
 from workflows.outbox.delivery import deliver
 from workflows.outbox.models import ActionStatus, ScheduledAction
@@ -27,7 +27,7 @@ SECRET = "outbound-test-secret"
 
 @pytest.fixture
 def start(start_departure, frozen):
-    return start_departure
+    return on_fixed_dates(start_departure)
 
 
 def webhook_rows(departure, event="access.revoke"):

@@ -4,6 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.helpers import LAST_WORKING_DAY, NOTICE_DATE
+
 pytestmark = pytest.mark.django_db
 
 
@@ -46,8 +48,8 @@ def test_the_newcomers_first_flow(demo, api):
         {
             "employee": me["employee"],
             "kind": "resignation",
-            "notice_date": "2026-12-01",
-            "last_working_day": "2027-01-29",
+            "notice_date": NOTICE_DATE.isoformat(),
+            "last_working_day": LAST_WORKING_DAY.isoformat(),
             "reason": "career",
         },
         format="json",

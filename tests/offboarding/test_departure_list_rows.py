@@ -2,6 +2,7 @@
 of row: every row must still say what the departure's own page says, for every role."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,6 +14,7 @@ from offboarding.actions import departures as departure_actions
 from offboarding.interviews.models import ExitInterview
 from offboarding.models import Departure
 from tests.factories import EmployeeFactory
+from tests.helpers import NOTICE_DATE
 from workflows.models import Step
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +41,7 @@ def mixed_page(org, start_departure):
     ExitInterview.objects.create(departure=own, interviewer=org.interviewer)
     under = [EmployeeFactory(manager=org.manager_record) for _ in range(6)]
     elsewhere = [EmployeeFactory(manager=org.manager2_record, time_zone="America/Los_Angeles") for _ in range(3)]
-    past = datetime.date(2026, 11, 3)
+    past = NOTICE_DATE + datetime.timedelta(days=1)
     departures = [own, start_departure(employee=hr_record, rehire_eligible=False)]
     departures += [start_departure(employee=e, last_working_day=past, backdated=True) for e in under[:3]]
     departures += [start_departure(employee=e) for e in under[3:]]
@@ -61,7 +63,8 @@ def test_every_row_of_a_mixed_page_says_what_the_departure_page_says(org, api, m
     client = api(User.objects.get(pk=getattr(org, role).pk))
 
     # Late on the last day in Stockholm, still the day before on the west coast.
-    with time_machine.travel(datetime.datetime(2026, 11, 3, 23, 30, tzinfo=datetime.UTC)):
+    day_after_notice = NOTICE_DATE + datetime.timedelta(days=1)
+    with time_machine.travel(datetime.datetime.combine(day_after_notice, datetime.time(23, 30), tzinfo=datetime.UTC)):
         rows = client.get(URL, {"page_size": 100}).json()["results"]
         details = [client.get(f"{URL}{row['id']}/").json() for row in rows]
 
@@ -88,7 +91,8 @@ def test_rows_give_moments_in_the_current_time_zone_as_the_departure_page_does(o
     details = [client.get(f"{URL}{row['id']}/").json() for row in rows]
 
     assert [{k: v for k, v in detail.items() if k not in DETAIL_ONLY} for detail in details] == rows
-    assert rows[0]["created_at"].endswith("+01:00")
+    stockholm = datetime.datetime.now(ZoneInfo("Europe/Stockholm")).isoformat()
+    assert rows[0]["created_at"][-6:] == stockholm[-6:]  # +01:00 in winter, +02:00 in summer
     assert any(row["completed_at"] for row in rows)
 
 

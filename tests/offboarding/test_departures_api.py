@@ -7,18 +7,24 @@ import time_machine
 
 from offboarding.models import Departure, DepartureHistory
 from tests.factories import EmployeeFactory
+from tests.helpers import LAST_WORKING_DAY, NOTICE_DATE
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/departures/"
+# Noon UTC 17 days before the last working day (1 December 2026 when the suite was written).
+BEFORE_THE_LAST_DAY = datetime.datetime.combine(
+    LAST_WORKING_DAY, datetime.time(12), tzinfo=datetime.UTC
+) - datetime.timedelta(days=17)
+MOVED = (LAST_WORKING_DAY + datetime.timedelta(days=28)).isoformat()  # a later last working day
 
 
 def body(person, **overrides):
     data = {
         "employee": person.pk,
         "kind": "resignation",
-        "notice_date": "2026-11-02",
-        "last_working_day": "2026-12-18",
+        "notice_date": NOTICE_DATE.isoformat(),
+        "last_working_day": LAST_WORKING_DAY.isoformat(),
         "reason": "career",
     }
     data.update(overrides)
@@ -215,7 +221,7 @@ def test_transition_matrix(org, api, start_departure, transition, state, role):
     payload = {"note": "matrix"}
     if transition == "complete":
         payload["override"] = True  # the last day is in the future in this test
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)):
+    with time_machine.travel(BEFORE_THE_LAST_DAY - datetime.timedelta(days=11)):
         response = api(getattr(org, role)).post(f"{URL}{departure.pk}/{transition}/", payload, format="json")
 
     assert response.status_code == expected, response.data
@@ -253,7 +259,7 @@ def test_complete_refuses_before_the_last_day_without_override(org, api, start_d
     departure = start_departure()
     _move_to(departure, "interview_done", org)
 
-    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC)):
+    with time_machine.travel(BEFORE_THE_LAST_DAY):
         response = api(org.hr).post(f"{URL}{departure.pk}/complete/", {}, format="json")
 
     assert response.status_code == 409
@@ -262,11 +268,11 @@ def test_complete_refuses_before_the_last_day_without_override(org, api, start_d
 
 
 def test_override_needs_a_reason_and_is_recorded(org, api, start_departure):
-    departure = start_departure()
-    _move_to(departure, "interview_done", org)
-    url = f"{URL}{departure.pk}/complete/"
-
-    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC)):
+    # The whole story on one clock, so the history (in time order) ends with the override.
+    with time_machine.travel(BEFORE_THE_LAST_DAY):
+        departure = start_departure()
+        _move_to(departure, "interview_done", org)
+        url = f"{URL}{departure.pk}/complete/"
         refused = api(org.hr).post(url, {"override": True}, format="json")
         done = api(org.hr).post(url, {"override": True, "note": "Garden leave agreed"}, format="json")
 
@@ -281,10 +287,11 @@ def test_last_day_reached_is_judged_in_the_employees_time_zone(org, start_depart
     org.employee_record.save()
     departure = start_departure()
 
-    # 11:30 UTC on the 17th is already 00:30 on the 18th in Auckland.
-    with time_machine.travel(datetime.datetime(2026, 12, 17, 11, 30, tzinfo=datetime.UTC)):
+    # 12:30 UTC the day before is already the last day in Auckland (00:30 in winter, 01:30 in summer).
+    day_before = departure.last_working_day - datetime.timedelta(days=1)
+    with time_machine.travel(datetime.datetime.combine(day_before, datetime.time(12, 30), tzinfo=datetime.UTC)):
         assert departure.last_day_reached()
-    with time_machine.travel(datetime.datetime(2026, 12, 17, 10, 30, tzinfo=datetime.UTC)):
+    with time_machine.travel(datetime.datetime.combine(day_before, datetime.time(10, 30), tzinfo=datetime.UTC)):
         assert not departure.last_day_reached()
 
 
@@ -294,12 +301,12 @@ def test_last_day_reached_is_judged_in_the_employees_time_zone(org, start_depart
 def test_hr_moves_the_last_working_day_and_it_is_audited(org, api, start_departure):
     departure = start_departure()
 
-    response = api(org.hr).patch(f"{URL}{departure.pk}/", {"last_working_day": "2027-01-15"}, format="json")
+    response = api(org.hr).patch(f"{URL}{departure.pk}/", {"last_working_day": MOVED}, format="json")
 
     assert response.status_code == 200, response.data
-    assert response.data["last_working_day"] == "2027-01-15"
+    assert response.data["last_working_day"] == MOVED
     assert response.data["history"][-1]["transition"] == "change_last_working_day"
-    assert response.data["history"][-1]["note"] == "2026-12-18 → 2027-01-15"
+    assert response.data["history"][-1]["note"] == f"{LAST_WORKING_DAY} → {MOVED}"
 
 
 @pytest.mark.parametrize(
@@ -319,14 +326,14 @@ def test_bad_patch_gets_400_and_changes_nothing(org, api, start_departure, paylo
     assert response.status_code == 400
     assert field in response.data["fields"]
     departure.refresh_from_db()
-    assert (departure.state, departure.last_working_day) == ("notice", datetime.date(2026, 12, 18))
+    assert (departure.state, departure.last_working_day) == ("notice", LAST_WORKING_DAY)
 
 
 @pytest.mark.parametrize(("who", "status"), [("manager", 403), ("employee", 403), ("manager2", 404), ("it", 404)])
 def test_only_hr_patches(org, api, start_departure, who, status):
     departure = start_departure()
 
-    response = api(getattr(org, who)).patch(f"{URL}{departure.pk}/", {"last_working_day": "2027-01-15"}, format="json")
+    response = api(getattr(org, who)).patch(f"{URL}{departure.pk}/", {"last_working_day": MOVED}, format="json")
 
     assert response.status_code == status
 
@@ -335,7 +342,7 @@ def test_a_closed_departure_cannot_be_changed(org, api, start_departure):
     departure = start_departure()
     _move_to(departure, "cancelled", org)
 
-    response = api(org.hr).patch(f"{URL}{departure.pk}/", {"last_working_day": "2027-01-15"}, format="json")
+    response = api(org.hr).patch(f"{URL}{departure.pk}/", {"last_working_day": MOVED}, format="json")
 
     assert response.status_code == 409
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from offboarding import links
 from offboarding.actions import departures as departure_actions
 from offboarding.models import DepartureHistory, DepartureState
+from tests.helpers import LAST_WORKING_DAY, NOTICE_DATE
 from workflows.outbox.models import ActionKind, ActionStatus, ScheduledAction, UsedLink
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,8 @@ def departure(org):
     return departure_actions.departure_start(
         employee=org.employee_record,
         kind="resignation",
-        notice_date=datetime.date(2026, 11, 2),
-        last_working_day=datetime.date(2026, 12, 18),
+        notice_date=NOTICE_DATE,
+        last_working_day=LAST_WORKING_DAY,
         actor=org.hr,
     )
 

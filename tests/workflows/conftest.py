@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 
+from tests.helpers import on_fixed_dates
 from workflows.models import Step
 
 # Before every notice date used here, so reminders lie in the future.
@@ -19,8 +20,8 @@ def frozen():
 
 @pytest.fixture
 def start_departure(start_departure, frozen):
-    """The shared starter, at this folder's fixed time."""
-    return start_departure
+    """The shared starter, at this folder's fixed time and on the fixed dates its tests name."""
+    return on_fixed_dates(start_departure)
 
 
 @pytest.fixture
