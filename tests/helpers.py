@@ -37,8 +37,9 @@ def _usual_dates(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 # days have passed (a start refuses a last working day in the past unless backdated).
 NOTICE_DATE, LAST_WORKING_DAY = _usual_dates(datetime.date.today())
 
-# Folders whose tests run on a frozen clock before them (workflows, integrations) use fixed dates
-# instead, because their tests name the days (a reminder on Wednesday 16 December, ...).
+# Tests on a frozen clock before these days (workflows, outbound integrations, follow-ups) and the
+# bare DepartureFactory row use fixed dates instead: their tests name the days (a reminder on
+# Wednesday 16 December, a follow-up moved off a Sunday).
 FIXED_NOTICE_DATE, FIXED_LAST_WORKING_DAY = datetime.date(2026, 11, 2), datetime.date(2026, 12, 18)
 
 

@@ -11,7 +11,7 @@ from offboarding.actions import departures as departure_actions
 from offboarding.feedback import selectors
 from offboarding.feedback.models import FollowUpSurvey
 from offboarding.notifications.feedback import render_follow_up
-from tests.helpers import LAST_WORKING_DAY, NOTICE_DATE
+from tests.helpers import FIXED_LAST_WORKING_DAY, FIXED_NOTICE_DATE, LAST_WORKING_DAY, NOTICE_DATE
 from workflows.outbox.models import ScheduledAction
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +35,8 @@ def on_fixed_dates(org):
         departure = departure_actions.departure_start(
             employee=org.employee_record,
             kind="resignation",
-            notice_date=datetime.date(2026, 11, 2),
-            last_working_day=datetime.date(2026, 12, 18),
+            notice_date=FIXED_NOTICE_DATE,
+            last_working_day=FIXED_LAST_WORKING_DAY,
             actor=org.hr,
         )
         yield departure_actions.departure_approve(departure=departure, actor=org.manager)
